@@ -1,0 +1,243 @@
+#include "control/ws_control_server.h"
+
+#include <libwebsockets.h>
+
+#include <deque>
+#include <vector>
+
+#include "base/str_cat.h"
+#include "base/log.h"
+#include "control/auth.h"
+
+namespace sfu::control {
+
+class WsControlServer::Connection final : public ControlSession {
+ public:
+  Connection(WsControlServer& server, lws* wsi) : server_(server), wsi_(wsi) {
+    id_ = server_.hub_.Attach(this);
+  }
+  ~Connection() override { server_.hub_.Detach(id_); }
+
+  void Send(std::string message, bool droppable) override {
+    if (queued_bytes_ + message.size() > server_.options_.max_queued_bytes) {
+      if (droppable) {
+        ++dropped_;
+        return;
+      }
+      SFU_LOG(kWarn, kControl, "control connection ", id_,
+              " is not reading its responses; closing it");
+      kill_ = true;
+      lws_callback_on_writable(wsi_);
+      return;
+    }
+    queued_bytes_ += message.size();
+    tx_.push_back(std::move(message));
+    lws_callback_on_writable(wsi_);
+  }
+
+  // Handles one received fragment; returns false to drop the connection.
+  void OnReceive(const char* data, size_t len, bool message_end) {
+    size_t limit = server_.hub_.max_message();
+    if (!discarding_ && rx_.size() + len > limit) {
+      discarding_ = true;
+      discard_size_ = rx_.size();
+      rx_.clear();
+      rx_.shrink_to_fit();
+    }
+    if (discarding_) {
+      discard_size_ += len;
+    } else {
+      rx_.append(data, len);
+    }
+    if (!message_end) return;
+    if (discarding_) {
+      discarding_ = false;
+      server_.hub_.OnOversized(id_, discard_size_);
+      return;
+    }
+    std::string message = std::move(rx_);
+    rx_.clear();
+    server_.hub_.OnMessage(id_, message);
+  }
+
+  // Writes one queued message; returns -1 when the connection is to be closed.
+  int OnWritable() {
+    if (kill_) return -1;
+    if (tx_.empty()) return 0;
+    std::string& message = tx_.front();
+    buffer_.resize(LWS_PRE + message.size());
+    std::copy(message.begin(), message.end(), buffer_.begin() + LWS_PRE);
+    int n = lws_write(wsi_, buffer_.data() + LWS_PRE, message.size(), LWS_WRITE_TEXT);
+    if (n < static_cast<int>(message.size())) return -1;
+    queued_bytes_ -= message.size();
+    tx_.pop_front();
+    if (!tx_.empty()) lws_callback_on_writable(wsi_);
+    return 0;
+  }
+
+  bool idle() const { return tx_.empty(); }
+  uint64_t id() const { return id_; }
+
+ private:
+  WsControlServer& server_;
+  lws* wsi_;
+  uint64_t id_ = 0;
+  std::string rx_;
+  bool discarding_ = false;
+  size_t discard_size_ = 0;
+  std::deque<std::string> tx_;
+  size_t queued_bytes_ = 0;
+  std::vector<unsigned char> buffer_;
+  bool kill_ = false;
+  uint64_t dropped_ = 0;
+};
+
+namespace {
+
+int LwsCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  return WsControlServer::Callback(wsi, static_cast<int>(reason), user, in, len);
+}
+
+// protocols[0] also takes plain HTTP; anything but an upgrade gets a 404.
+const lws_protocols kProtocols[] = {
+    {"sfu-control", LwsCallback, sizeof(void*), 64 * 1024, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+
+void LwsLog(int level, const char* line) {
+  std::string_view text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  if (level & LLL_ERR) {
+    SFU_LOG(kError, kHttp, "libwebsockets: ", text);
+  } else {
+    SFU_LOG(kWarn, kHttp, "libwebsockets: ", text);
+  }
+}
+
+}  // namespace
+
+WsControlServer::WsControlServer(uv_loop_t* loop, ControlHub& hub, WsControlOptions options)
+    : loop_(loop), hub_(hub), options_(std::move(options)) {}
+
+WsControlServer::~WsControlServer() {
+  if (context_) lws_context_destroy(context_);
+}
+
+Status WsControlServer::Start() {
+  lws_set_log_level(LLL_ERR | LLL_WARN, LwsLog);
+  lws_context_creation_info info{};
+  void* foreign_loops[1] = {loop_};
+  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
+  info.foreign_loops = foreign_loops;
+  info.port = options_.port;
+  info.iface = options_.host.c_str();
+  info.protocols = kProtocols;
+  info.user = this;
+  info.gid = -1;
+  info.uid = -1;
+  info.server_string = "sfu";
+  context_ = lws_create_context(&info);
+  if (!context_) {
+    return absl::UnavailableError(StrCat("cannot listen on ", options_.host, ":",
+                                               options_.port, " (in use or not local?)"));
+  }
+  lws_vhost* vhost = lws_get_vhost_by_name(context_, "default");
+  port_ = vhost ? lws_get_vhost_listen_port(vhost) : options_.port;
+  if (port_ <= 0) {
+    lws_context_destroy(context_);
+    context_ = nullptr;
+    return absl::UnavailableError(
+        StrCat("cannot listen on ", options_.host, ":", options_.port));
+  }
+  SFU_LOG(kInfo, kControl, "control WebSocket listening on ", options_.host, ":", port_,
+          options_.token.empty() ? " (no token)" : " (bearer token required)");
+  return absl::OkStatus();
+}
+
+int WsControlServer::Callback(lws* wsi, int reason, void* user, void* in, size_t len) {
+  lws_context* context = lws_get_context(wsi);
+  auto* self = context ? static_cast<WsControlServer*>(lws_context_user(context)) : nullptr;
+  if (!self) return 0;
+  return self->OnEvent(wsi, reason, static_cast<Connection**>(user), in, len);
+}
+
+int WsControlServer::OnEvent(lws* wsi, int reason, Connection** slot, void* in, size_t len) {
+  switch (reason) {
+    case LWS_CALLBACK_HTTP:
+      // A plain HTTP request to the control port.
+      if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr)) return -1;
+      return lws_http_transaction_completed(wsi);
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+      if (closing_) return -1;
+      if (options_.token.empty()) return 0;
+      int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+      std::string header;
+      if (n > 0) {
+        header.resize(static_cast<size_t>(n) + 1);
+        int copied = lws_hdr_copy(wsi, header.data(), n + 1, WSI_TOKEN_HTTP_AUTHORIZATION);
+        header.resize(copied > 0 ? static_cast<size_t>(copied) : 0);
+      }
+      if (BearerTokenMatches(header, options_.token)) return 0;
+      ++rejected_;
+      char peer[64] = "?";
+      lws_get_peer_simple(wsi, peer, sizeof(peer));
+      SFU_LOG(kWarn, kControl, "control connection from ", peer, " refused: ",
+              header.empty() ? "no bearer token" : "wrong bearer token");
+      lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, nullptr);
+      return -1;
+    }
+    case LWS_CALLBACK_ESTABLISHED: {
+      auto* connection = new Connection(*this, wsi);
+      *slot = connection;
+      connections_.insert(connection);
+      return 0;
+    }
+    case LWS_CALLBACK_RECEIVE:
+      if (*slot) {
+        bool end = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+        (*slot)->OnReceive(static_cast<const char*>(in), len, end);
+      }
+      return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+      if (!*slot) return 0;
+      int rc = (*slot)->OnWritable();
+      if (closing_) MaybeFinishClose();
+      return rc;
+    }
+    case LWS_CALLBACK_CLOSED:
+      if (*slot) {
+        connections_.erase(*slot);
+        delete *slot;
+        *slot = nullptr;
+      }
+      if (closing_) MaybeFinishClose();
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+void WsControlServer::Close(std::function<void()> done) {
+  closed_ = std::move(done);
+  closing_ = true;
+  MaybeFinishClose();
+}
+
+void WsControlServer::MaybeFinishClose() {
+  if (!closed_) return;
+  for (Connection* c : connections_) {
+    if (!c->idle()) return;  // Still flushing; called again after each write.
+  }
+  // Destroying the context calls back (LWS_CALLBACK_CLOSED) into this function, so the
+  // completion is taken out first. With a foreign loop, lws closes its handles
+  // asynchronously; the loop runs on until they are closed.
+  auto done = std::move(closed_);
+  closed_ = nullptr;
+  if (context_) {
+    lws_context* context = context_;
+    context_ = nullptr;
+    lws_context_destroy(context);
+  }
+  done();
+}
+
+}  // namespace sfu::control

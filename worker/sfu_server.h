@@ -1,0 +1,84 @@
+#pragma once
+// The sfu process: the control loop (main thread) with the control endpoints and the
+// dispatch table, and the worker threads. Requests for an object go to the worker that
+// owns it as a message; the reply comes back the same way.
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "control/control_hub.h"
+#include "control/dispatcher.h"
+#include "control/stdio_channel.h"
+#include "control/ws_control_server.h"
+#include "worker/mailbox.h"
+#include "worker/settings.h"
+#include "worker/worker_thread.h"
+
+namespace sfu {
+
+class SfuServer {
+ public:
+  // How long a graceful shutdown may take before the process exits anyway.
+  static constexpr uint64_t kShutdownDeadlineMs = 1800;
+
+  SfuServer(uv_loop_t* loop, Settings settings, int worker_count);
+  ~SfuServer();
+  SfuServer(const SfuServer&) = delete;
+  SfuServer& operator=(const SfuServer&) = delete;
+
+  // Opens the control endpoints, installs signal handlers and starts the workers.
+  Status Start();
+  // Begins a graceful shutdown; the loop ends when it is complete. Idempotent.
+  void Shutdown(std::string_view reason);
+
+  // For method handlers (control loop only).
+  const Settings& settings() const { return settings_; }
+  int worker_count() const { return static_cast<int>(workers_.size()); }
+  Timestamp started() const { return started_; }
+  bool shutting_down() const { return shutting_down_; }
+  control::Dispatcher& dispatcher() { return dispatcher_; }
+  const control::ControlHub& hub() const { return hub_; }
+  int control_port() const { return ws_ ? ws_->port() : 0; }
+  // Runs `task` on worker `index`, then `done` with its result back on the control loop.
+  // Fails (without running either) once shutdown has begun.
+  Status RunOnWorker(int index, std::function<nlohmann::json(WorkerThread&)> task,
+                     std::function<void(nlohmann::json)> done);
+  // Runs on the control loop (any thread may call it).
+  void PostToControl(Mailbox::Task task) { control_mailbox_->Post(std::move(task)); }
+
+ private:
+  static void OnSignal(uv_signal_t* handle, int signum);
+  void OnWorkerReady();
+  void OnWorkerStopped();
+  void CloseControl();
+  void OnControlClosed();
+
+  uv_loop_t* loop_;
+  Settings settings_;
+  Timestamp started_;
+  control::Dispatcher dispatcher_;
+  control::ControlHub hub_;
+  std::unique_ptr<Mailbox> control_mailbox_;
+  std::unique_ptr<control::StdioChannel> stdio_;
+  std::unique_ptr<control::WsControlServer> ws_;
+  std::vector<std::unique_ptr<WorkerThread>> workers_;
+  uv_signal_t sigint_{};
+  uv_signal_t sigterm_{};
+  uv_timer_t deadline_{};
+  bool signals_open_ = false;
+  int workers_ready_ = 0;
+  int workers_stopped_ = 0;
+  int control_open_ = 0;
+  bool shutting_down_ = false;
+};
+
+// Registers worker.getInfo, worker.dump and worker.close.
+void RegisterWorkerMethods(SfuServer& server);
+
+}  // namespace sfu
