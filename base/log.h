@@ -1,7 +1,7 @@
 #pragma once
 // Logging: levels, tags, plain text or JSON lines, one write(2) per line to stderr (stdout
-// may carry the stdio control channel). The configuration is process-wide and may change
-// at run time (worker.updateSettings), so it is held in relaxed atomics: reading it costs a
+// may carry the stdio control channel). The configuration is process-wide and may be
+// changed at run time from the control loop, so it is held in relaxed atomics: reading it costs a
 // plain load on the media path.
 //
 // Warnings and errors are always written (when the level allows). Lines at info and below

@@ -20,7 +20,8 @@ using absl::StatusOr;
 
 inline constexpr std::string_view kFieldPayloadKey = "sfu/field";
 
-// An invalid parameter: `field` is its path ("params.workers", "routerId").
+// An invalid parameter: `field` is its path from the request ("params",
+// "params.routerId", "params.rtpParameters.encodings[0].rid").
 Status InvalidParamsError(std::string_view field, std::string_view reason);
 Status NotFoundError(std::string_view what);
 Status InvalidStateError(std::string_view what);

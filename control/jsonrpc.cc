@@ -107,9 +107,24 @@ Json MakeResult(const Json& id, Json result) {
   return Json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
 }
 
+std::string_view ErrorTypeName(RpcError code) {
+  switch (code) {
+    case RpcError::kParseError: return "ParseError";
+    case RpcError::kInvalidRequest: return "InvalidRequest";
+    case RpcError::kMethodNotFound: return "MethodNotFound";
+    case RpcError::kInvalidParams: return "InvalidParams";
+    case RpcError::kNotFound: return "NotFound";
+    case RpcError::kInvalidState: return "InvalidState";
+    case RpcError::kUnsupported: return "Unsupported";
+    case RpcError::kInternalError: break;
+  }
+  return "Internal";
+}
+
 Json MakeError(const Json& id, RpcError code, std::string_view message, Json data) {
-  Json error{{"code", static_cast<int>(code)}, {"message", message}};
-  if (!data.is_null()) error["data"] = std::move(data);
+  if (!data.is_object()) data = Json::object();
+  if (!data.contains("type")) data["type"] = ErrorTypeName(code);
+  Json error{{"code", static_cast<int>(code)}, {"message", message}, {"data", std::move(data)}};
   return Json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}};
 }
 
@@ -117,18 +132,18 @@ Json MakeErrorFromStatus(const Json& id, const Status& status) {
   std::string_view message = FromAbsl(status.message());
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument: {
-      Json data{{"type", "InvalidParams"}};
+      Json data = Json::object();
       if (auto field = ErrorField(status)) data["field"] = *field;
       return MakeError(id, RpcError::kInvalidParams, message, std::move(data));
     }
     case absl::StatusCode::kNotFound:
-      return MakeError(id, RpcError::kNotFound, message, {{"type", "NotFound"}});
+      return MakeError(id, RpcError::kNotFound, message);
     case absl::StatusCode::kFailedPrecondition:
-      return MakeError(id, RpcError::kInvalidState, message, {{"type", "InvalidState"}});
+      return MakeError(id, RpcError::kInvalidState, message);
     case absl::StatusCode::kUnimplemented:
-      return MakeError(id, RpcError::kUnsupported, message, {{"type", "Unsupported"}});
+      return MakeError(id, RpcError::kUnsupported, message);
     default:
-      return MakeError(id, RpcError::kInternalError, message, {{"type", "Internal"}});
+      return MakeError(id, RpcError::kInternalError, message);
   }
 }
 

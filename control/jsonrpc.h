@@ -15,7 +15,9 @@ namespace sfu::control {
 using Json = nlohmann::json;
 
 // Error codes: the specification's, then the server's own in its reserved range
-// (-32000..-32099). The `data.type` of an error names its kind in words.
+// (-32000..-32099). Every error carries `data.type`, its kind in words (ParseError,
+// InvalidRequest, MethodNotFound, InvalidParams, NotFound, InvalidState, Unsupported,
+// Internal); InvalidParams adds `data.field`.
 enum class RpcError : int {
   kParseError = -32700,
   kInvalidRequest = -32600,

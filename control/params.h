@@ -1,6 +1,7 @@
 #pragma once
 // Reading a request's params with errors that name the field and say why. Every getter
-// returns InvalidParamsError (JSON-RPC -32602) with the field's path on bad input.
+// returns InvalidParamsError (JSON-RPC -32602) with the field's path on bad input:
+// "params" for the params as a whole, "params.NAME" for a member.
 
 #include <cstdint>
 #include <initializer_list>
@@ -29,6 +30,7 @@ class Params {
 
  private:
   const Json* Find(std::string_view name) const;
+  static std::string Path(std::string_view name);
   const Json& params_;
 };
 

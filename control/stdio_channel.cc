@@ -31,7 +31,7 @@ Status StdioChannel::Start() {
     uv_handle_type type = uv_guess_handle(fd);
     if (type != UV_NAMED_PIPE) {
       return absl::FailedPreconditionError(StrCat(
-          "--control stdio needs stdin and stdout to be pipes or sockets (fd ", fd, " is a ",
+          "--control stdio needs stdin and stdout to be pipes or Unix sockets (fd ", fd, " is a ",
           type == UV_TTY ? "terminal" : type == UV_FILE ? "file" : "different kind of handle",
           ")"));
     }

@@ -2,6 +2,7 @@
 
 #include <libwebsockets.h>
 
+#include <cstdio>
 #include <deque>
 #include <vector>
 
@@ -77,6 +78,7 @@ class WsControlServer::Connection final : public ControlSession {
 
   bool idle() const { return tx_.empty(); }
   uint64_t id() const { return id_; }
+  uint64_t dropped() const { return dropped_; }
 
  private:
   WsControlServer& server_;
@@ -140,13 +142,14 @@ Status WsControlServer::Start() {
     return absl::UnavailableError(StrCat("cannot listen on ", options_.host, ":",
                                                options_.port, " (in use or not local?)"));
   }
+  // A failed bind leaves a context without its vhost.
   lws_vhost* vhost = lws_get_vhost_by_name(context_, "default");
-  port_ = vhost ? lws_get_vhost_listen_port(vhost) : options_.port;
+  port_ = vhost ? lws_get_vhost_listen_port(vhost) : 0;
   if (port_ <= 0) {
     lws_context_destroy(context_);
     context_ = nullptr;
     return absl::UnavailableError(
-        StrCat("cannot listen on ", options_.host, ":", options_.port));
+        StrCat("cannot listen on ", options_.host, ":", options_.port, " (in use?)"));
   }
   SFU_LOG(kInfo, kControl, "control WebSocket listening on ", options_.host, ":", port_,
           options_.token.empty() ? " (no token)" : " (bearer token required)");
@@ -166,25 +169,10 @@ int WsControlServer::OnEvent(lws* wsi, int reason, Connection** slot, void* in, 
       // A plain HTTP request to the control port.
       if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr)) return -1;
       return lws_http_transaction_completed(wsi);
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+      // Checked here rather than later so that a refusal is a proper HTTP/1.1 response.
       if (closing_) return -1;
-      if (options_.token.empty()) return 0;
-      int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-      std::string header;
-      if (n > 0) {
-        header.resize(static_cast<size_t>(n) + 1);
-        int copied = lws_hdr_copy(wsi, header.data(), n + 1, WSI_TOKEN_HTTP_AUTHORIZATION);
-        header.resize(copied > 0 ? static_cast<size_t>(copied) : 0);
-      }
-      if (BearerTokenMatches(header, options_.token)) return 0;
-      ++rejected_;
-      char peer[64] = "?";
-      lws_get_peer_simple(wsi, peer, sizeof(peer));
-      SFU_LOG(kWarn, kControl, "control connection from ", peer, " refused: ",
-              header.empty() ? "no bearer token" : "wrong bearer token");
-      lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, nullptr);
-      return -1;
-    }
+      return CheckUpgrade(wsi);
     case LWS_CALLBACK_ESTABLISHED: {
       auto* connection = new Connection(*this, wsi);
       *slot = connection;
@@ -197,47 +185,124 @@ int WsControlServer::OnEvent(lws* wsi, int reason, Connection** slot, void* in, 
         (*slot)->OnReceive(static_cast<const char*>(in), len, end);
       }
       return 0;
-    case LWS_CALLBACK_SERVER_WRITEABLE: {
-      if (!*slot) return 0;
-      int rc = (*slot)->OnWritable();
-      if (closing_) MaybeFinishClose();
-      return rc;
-    }
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+      return *slot ? (*slot)->OnWritable() : 0;
     case LWS_CALLBACK_CLOSED:
       if (*slot) {
+        dropped_by_closed_ += (*slot)->dropped();
         connections_.erase(*slot);
         delete *slot;
         *slot = nullptr;
       }
-      if (closing_) MaybeFinishClose();
       return 0;
     default:
       return 0;
   }
 }
 
+namespace {
+
+std::string Header(lws* wsi, lws_token_indexes token) {
+  int n = lws_hdr_total_length(wsi, token);
+  if (n <= 0) return {};
+  std::string value(static_cast<size_t>(n) + 1, '\0');
+  int copied = lws_hdr_copy(wsi, value.data(), n + 1, token);
+  value.resize(copied > 0 ? static_cast<size_t>(copied) : 0);
+  return value;
+}
+
+// Answers an upgrade request with a bodiless HTTP/1.1 error. lws_return_http_status()
+// would write "HTTP/1.0" at this stage of an upgrade, which strict clients refuse.
+void RefuseUpgrade(lws* wsi, unsigned int status) {
+  unsigned char buffer[LWS_PRE + 512];
+  unsigned char* start = buffer + LWS_PRE;
+  unsigned char* end = buffer + sizeof(buffer) - 1;
+  const char* reason = status == HTTP_STATUS_UNAUTHORIZED ? "Unauthorized" : "Forbidden";
+  int n = std::snprintf(reinterpret_cast<char*>(start), static_cast<size_t>(end - start),
+                        "HTTP/1.1 %u %s\r\n", status, reason);
+  unsigned char* p = start + n;
+  static constexpr char kLength[] = "0";
+  static constexpr char kClose[] = "close";
+  static constexpr char kBearer[] = "Bearer";
+  bool ok = lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
+                                         reinterpret_cast<const unsigned char*>(kLength), 1, &p,
+                                         end) == 0 &&
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+                                         reinterpret_cast<const unsigned char*>(kClose), 5, &p,
+                                         end) == 0;
+  if (ok && status == HTTP_STATUS_UNAUTHORIZED) {
+    ok = lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_WWW_AUTHENTICATE,
+                                      reinterpret_cast<const unsigned char*>(kBearer), 6, &p,
+                                      end) == 0;
+  }
+  if (ok && lws_finalize_http_header(wsi, &p, end) == 0) {
+    lws_write(wsi, start, static_cast<size_t>(p - start), LWS_WRITE_HTTP_HEADERS);
+  }
+}
+
+}  // namespace
+
+// Returns 0 to let the upgrade proceed, 1 after answering with a refusal.
+int WsControlServer::CheckUpgrade(lws* wsi) {
+  std::string_view why;
+  unsigned int status = 0;
+  if (options_.token.empty()) {
+    // Without a token, only local programs may connect, never a web page: browsers send
+    // Origin on every WebSocket handshake (RFC 6455 section 4.1), and do not apply CORS,
+    // so any page open on this host could otherwise drive the server.
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0) {
+      why = "a browser Origin without a token";
+      status = HTTP_STATUS_FORBIDDEN;
+    }
+  } else {
+    std::string header = Header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (!BearerTokenMatches(header, options_.token)) {
+      why = header.empty() ? "no bearer token" : "wrong bearer token";
+      status = HTTP_STATUS_UNAUTHORIZED;
+    }
+  }
+  if (status == 0) return 0;
+  ++refused_;
+  char peer[64] = "?";
+  lws_get_peer_simple(wsi, peer, sizeof(peer));
+  SFU_LOG(kWarn, kControl, "control connection from ", peer, " refused: ", why);
+  RefuseUpgrade(wsi, status);
+  return 1;
+}
+
+uint64_t WsControlServer::dropped_notifications() const {
+  uint64_t n = dropped_by_closed_;
+  for (const Connection* c : connections_) n += c->dropped();
+  return n;
+}
+
 void WsControlServer::Close(std::function<void()> done) {
   closed_ = std::move(done);
   closing_ = true;
-  MaybeFinishClose();
+  close_started_ms_ = uv_now(loop_);
+  uv_timer_init(loop_, &close_timer_);
+  close_timer_.data = this;
+  uv_timer_start(&close_timer_, OnCloseTimer, 0, 5);
 }
 
-void WsControlServer::MaybeFinishClose() {
-  if (!closed_) return;
-  for (Connection* c : connections_) {
-    if (!c->idle()) return;  // Still flushing; called again after each write.
-  }
-  // Destroying the context calls back (LWS_CALLBACK_CLOSED) into this function, so the
-  // completion is taken out first. With a foreign loop, lws closes its handles
-  // asynchronously; the loop runs on until they are closed.
-  auto done = std::move(closed_);
-  closed_ = nullptr;
-  if (context_) {
-    lws_context* context = context_;
-    context_ = nullptr;
+void WsControlServer::OnCloseTimer(uv_timer_t* timer) {
+  auto* self = static_cast<WsControlServer*>(timer->data);
+  bool flushed = true;
+  for (const Connection* c : self->connections_) flushed &= c->idle();
+  if (!flushed && uv_now(self->loop_) - self->close_started_ms_ < kFlushTimeoutMs) return;
+  if (!flushed) SFU_LOG(kWarn, kControl, "closing control connections with unsent messages");
+  uv_timer_stop(timer);
+  uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
+  if (self->context_) {
+    // With a foreign loop, lws closes its handles asynchronously; the loop runs on until
+    // they are closed.
+    lws_context* context = self->context_;
+    self->context_ = nullptr;
     lws_context_destroy(context);
   }
-  done();
+  auto done = std::move(self->closed_);
+  self->closed_ = nullptr;
+  if (done) done();
 }
 
 }  // namespace sfu::control

@@ -36,8 +36,13 @@ class WsControlServer {
   Status Start();
   int port() const { return port_; }
   size_t connection_count() const { return connections_.size(); }
-  // Lets queued responses go out, then closes every connection and the listener.
+  // Lets queued responses go out (for at most kFlushTimeoutMs), then closes every
+  // connection and the listener, and calls `done`.
   void Close(std::function<void()> done);
+
+  static constexpr uint64_t kFlushTimeoutMs = 500;
+  uint64_t refused_connections() const { return refused_; }
+  uint64_t dropped_notifications() const;
 
   class Connection;
   // libwebsockets' protocol callback, routed to the server that owns the context.
@@ -45,7 +50,9 @@ class WsControlServer {
 
  private:
   int OnEvent(lws* wsi, int reason, Connection** slot, void* in, size_t len);
-  void MaybeFinishClose();
+  int CheckUpgrade(lws* wsi);
+  // Polled by close_timer_: the context is never destroyed from inside its own callbacks.
+  static void OnCloseTimer(uv_timer_t* timer);
 
   uv_loop_t* loop_;
   ControlHub& hub_;
@@ -54,8 +61,11 @@ class WsControlServer {
   int port_ = 0;
   bool closing_ = false;
   std::function<void()> closed_;
+  uv_timer_t close_timer_{};
+  uint64_t close_started_ms_ = 0;
   std::set<Connection*> connections_;
-  uint64_t rejected_ = 0;
+  uint64_t refused_ = 0;
+  uint64_t dropped_by_closed_ = 0;  // Notifications dropped by connections since closed.
 };
 
 }  // namespace sfu::control

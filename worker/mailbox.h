@@ -20,8 +20,9 @@ class Mailbox {
   Mailbox(const Mailbox&) = delete;
   Mailbox& operator=(const Mailbox&) = delete;
 
-  // Any thread. Tasks run in posting order. Returns false once the mailbox is closed
-  // (the task is then dropped).
+  // Any thread. Tasks run in posting order. Returns false once the mailbox is closed;
+  // the task is then destroyed on the posting thread, so its owner must not post to a
+  // mailbox that may be closed with a task whose destruction belongs to another thread.
   bool Post(Task task);
 
   // Owning thread. Runs what is still queued, then closes the async handle; the loop

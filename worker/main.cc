@@ -1,6 +1,5 @@
 // sfu: the composition root. Parses settings, starts the server, runs the control loop.
 
-#include <pthread.h>
 #include <signal.h>
 #include <uv.h>
 
@@ -57,13 +56,11 @@ int main(int argc, char** argv) {
   sfu::Log::SetLevel(settings.log_level);
   sfu::Log::SetFormat(settings.log_format);
   sfu::Log::SetTags(settings.log_tags);
-  pthread_setname_np(pthread_self(), "control");
   // A control peer that goes away must not kill the process with SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
 
   int workers = settings.workers > 0 ? settings.workers : sfu::UsableCpuCount();
   uv_loop_t* loop = uv_default_loop();
-  int code = 0;
   {
     sfu::SfuServer server(loop, settings, workers);
     if (sfu::Status st = server.Start(); !st.ok()) {
@@ -75,5 +72,5 @@ int main(int argc, char** argv) {
   if (uv_loop_close(loop) != 0) {
     SFU_LOG(kWarn, kWorker, "control loop closed with handles still open");
   }
-  return code;
+  return 0;
 }

@@ -71,7 +71,8 @@ const SettingDef kSettings[] = {
      },
      [](const Settings& s) { return std::string(s.control_stdio ? "stdio" : "none"); }},
     {"control-listen", "HOST:PORT|none",
-     "JSON-RPC over WebSocket; a non-loopback address needs --control-token",
+     "JSON-RPC over WebSocket; a non-loopback address needs --control-token; with\n"
+     "      --control stdio the default is none",
      [](Settings& s, std::string_view v) -> Status {
        if (v.empty() || v == "none") {
          s.control_listen.reset();
@@ -207,6 +208,14 @@ StatusOr<std::vector<Assignment>> ReadConfigFile(const std::string& path,
   return out;
 }
 
+// Whether the (already validated) config file names `key`.
+bool ConfigSets(const std::string& path, const FileReader& read_file, std::string_view key) {
+  auto text = read_file(path);
+  if (!text.ok()) return false;
+  nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
+  return doc.is_object() && doc.contains(key);
+}
+
 }  // namespace
 
 bool HostPort::IsLoopback() const {
@@ -319,6 +328,15 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args,
   }
   if (Status st = ApplyAll(s, from_env); !st.ok()) return st;
   if (Status st = ApplyAll(s, from_cli); !st.ok()) return st;
+
+  // An application server that spawns sfu on stdio gets no WebSocket endpoint unless it
+  // asks for one, so that several such processes can run side by side.
+  bool listen_set = false;
+  for (const auto* list : {&from_cli, &from_env}) {
+    for (const Assignment& a : *list) listen_set |= a.def->name == "control-listen";
+  }
+  if (config_path && !listen_set) listen_set = ConfigSets(*config_path, read_file, "control-listen");
+  if (s.control_stdio && !listen_set) s.control_listen.reset();
 
   if (s.control_listen && !s.control_listen->IsLoopback() && s.control_token.empty()) {
     return Invalid(StrCat(

@@ -83,6 +83,18 @@ Status SfuServer::RunOnWorker(int index, std::function<nlohmann::json(WorkerThre
   return absl::OkStatus();
 }
 
+nlohmann::json SfuServer::ControlStats() const {
+  nlohmann::json stats = {{"sessions", hub_.session_count()}};
+  if (ws_) {
+    stats["webSocket"] = {{"listen", HostPort{settings_.control_listen->host, ws_->port()}.ToString()},
+                          {"connections", ws_->connection_count()},
+                          {"refusedConnections", ws_->refused_connections()},
+                          {"droppedNotifications", ws_->dropped_notifications()}};
+  }
+  if (stdio_) stats["stdio"] = {{"droppedNotifications", stdio_->dropped_notifications()}};
+  return stats;
+}
+
 void SfuServer::OnSignal(uv_signal_t* handle, int signum) {
   auto* self = static_cast<SfuServer*>(handle->data);
   if (self->shutting_down_) {

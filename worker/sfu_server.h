@@ -45,6 +45,8 @@ class SfuServer {
   control::Dispatcher& dispatcher() { return dispatcher_; }
   const control::ControlHub& hub() const { return hub_; }
   int control_port() const { return ws_ ? ws_->port() : 0; }
+  // Counters of the control endpoints, for worker.dump.
+  nlohmann::json ControlStats() const;
   // Runs `task` on worker `index`, then `done` with its result back on the control loop.
   // Fails (without running either) once shutdown has begun.
   Status RunOnWorker(int index, std::function<nlohmann::json(WorkerThread&)> task,

@@ -50,10 +50,10 @@ void Dump(SfuServer& server, const Json& params, Reply reply) {
       {"pid", getpid()},
       {"version", SFU_VERSION},
       {"settings", std::move(settings)},
-      {"control", {{"sessions", server.hub().session_count()},
-                   {"methods", server.dispatcher().Methods()}}},
+      {"control", server.ControlStats()},
       {"workers", Json::array()},
   };
+  collect->result["control"]["methods"] = server.dispatcher().Methods();
   collect->result.update(UsageJson());
   collect->outstanding = server.worker_count();
   collect->reply.emplace(std::move(reply));

@@ -16,11 +16,17 @@ WorkerThread::WorkerThread(int id) : id_(id) {
 
 WorkerThread::~WorkerThread() {
   SFU_CHECK_MSG(!thread_.joinable(), "a worker thread must be stopped and joined");
+  if (!ran_) {
+    // Never started (start-up failed elsewhere): close the mailbox on this thread.
+    mailbox_->Close();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  }
   mailbox_.reset();
-  uv_loop_close(&loop_);
+  SFU_CHECK(uv_loop_close(&loop_) == 0);
 }
 
 void WorkerThread::Start(std::function<void()> on_ready) {
+  ran_ = true;
   thread_ = std::thread([this, on_ready = std::move(on_ready)]() mutable { Run(std::move(on_ready)); });
 }
 

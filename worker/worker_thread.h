@@ -45,6 +45,7 @@ class WorkerThread {
   std::thread thread_;
   std::function<void()> on_stopped_;  // Worker thread only.
   Timestamp started_;
+  bool ran_ = false;
 };
 
 }  // namespace sfu

@@ -64,6 +64,7 @@ TEST_F(DispatcherTest, ParseError) {
   for (const char* text : {"{", "", "nonsense", "{\"jsonrpc\":\"2.0\",}", "\xff\xfe"}) {
     Json r = One(text);
     EXPECT_EQ(r["error"]["code"], -32700) << text;
+    EXPECT_EQ(r["error"]["data"]["type"], "ParseError");
     EXPECT_TRUE(r["id"].is_null());
   }
 }
@@ -100,12 +101,14 @@ TEST_F(DispatcherTest, InvalidRequests) {
     EXPECT_EQ(r["error"]["code"], -32600) << c.text;
     EXPECT_EQ(r["id"], c.id) << c.text;
     EXPECT_TRUE(r["error"]["message"].is_string());
+    EXPECT_EQ(r["error"]["data"]["type"], "InvalidRequest");
   }
 }
 
 TEST_F(DispatcherTest, MethodNotFound) {
   Json r = One(R"({"jsonrpc":"2.0","id":5,"method":"router.nope"})");
   EXPECT_EQ(r["error"]["code"], -32601);
+  EXPECT_EQ(r["error"]["data"]["type"], "MethodNotFound");
   EXPECT_EQ(r["id"], 5);
   EXPECT_NE(r["error"]["message"].get<std::string>().find("router.nope"), std::string::npos);
 }
@@ -128,6 +131,7 @@ TEST_F(DispatcherTest, TypedErrors) {
   EXPECT_EQ(r["error"]["data"]["type"], "Unsupported");
   r = One(R"({"jsonrpc":"2.0","id":5,"method":"fail.internal"})");
   EXPECT_EQ(r["error"]["code"], -32603);
+  EXPECT_EQ(r["error"]["data"]["type"], "Internal");
 }
 
 TEST_F(DispatcherTest, NotificationsGetNoResponseEvenOnError) {

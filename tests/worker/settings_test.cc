@@ -128,6 +128,22 @@ TEST_F(SettingsTest, ControlListenAddresses) {
   EXPECT_THAT(Error({"--control-listen", "::1:80"}), HasSubstr("[ADDR]:PORT"));
 }
 
+TEST_F(SettingsTest, StdioControlDropsTheDefaultWebSocketListener) {
+  auto r = Parse({"--control", "stdio"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->settings.control_listen.has_value());
+  r = Parse({"--control", "stdio", "--control-listen", "127.0.0.1:0"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->settings.control_listen.has_value());
+  env_ = {{"SFU_CONTROL_LISTEN", "127.0.0.1:9"}};
+  EXPECT_TRUE(Parse({"--control", "stdio"})->settings.control_listen.has_value());
+  env_.clear();
+  files_["f.json"] = R"({"control-listen": "127.0.0.1:7"})";
+  r = Parse({"--control", "stdio", "--config", "f.json"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->settings.control_listen->port, 7);
+}
+
 TEST_F(SettingsTest, NonLoopbackListenNeedsAToken) {
   EXPECT_THAT(Error({"--control-listen", "0.0.0.0:8090"}), HasSubstr("needs a token"));
   EXPECT_THAT(Error({"--control-listen", "[::]:8090"}), HasSubstr("needs a token"));
