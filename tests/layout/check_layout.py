@@ -8,7 +8,8 @@ Rules (docs/architecture.md):
   control/    -> base, and the plain-data parameter headers of router/ and transport/
                  (files named *_params.h)
   worker/     -> everything
-  tests/, bench/ -> anything except worker/, which only tests/worker/ may include
+  tests/, bench/ -> anything except worker/, which only tests/worker/ and tests/fuzz/
+                 (for worker's parsers of untrusted input) may include
 Usage: check_layout.py ROOT      check the tree at ROOT
        check_layout.py --self-test
 """
@@ -39,7 +40,7 @@ def allowed(src_top, src_rel, target):
         return (src_top == "control" and target_top in ("router", "transport")
                 and target.endswith("_params.h"))
     if target_top == "worker":
-        return src_rel.startswith("tests/worker/")
+        return src_rel.startswith(("tests/worker/", "tests/fuzz/"))
     return True
 
 
@@ -76,6 +77,7 @@ def self_test():
         ("worker/a.cc", '#include "router/r.h"\n#include "control/c.h"', True),
         ("tests/base/a_test.cc", '#include "worker/settings.h"', False),
         ("tests/worker/a_test.cc", '#include "worker/settings.h"', True),
+        ("tests/fuzz/a_fuzz.cc", '#include "worker/settings.h"', True),
         ("bench/a.cc", '  #  include "worker/x.h"', False),
         ("router/a.cc", '#include <transport/x.h>', False),
         ("router/a.cc", '#include <vector>', True),

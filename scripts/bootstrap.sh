@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what building and testing sfu needs, from Debian 12's packages. Does nothing
+# when everything is present. Usage: scripts/bootstrap.sh [--fuzz]
+#   --fuzz   also clang and its runtime, for the libFuzzer targets (the fuzz preset)
+set -euo pipefail
+
+packages=(
+  # Toolchain
+  g++ cmake ninja-build ccache pkg-config
+  # Libraries
+  libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
+  libwebsockets-dev libwebsockets-evlib-uv
+  # Tests and benchmarks
+  googletest libgtest-dev libgmock-dev libbenchmark-dev python3 python3-websockets
+)
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "bootstrap: installing ${missing[*]}" >&2
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "bootstrap: run as root or install sudo" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
