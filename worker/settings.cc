@@ -96,7 +96,7 @@ const SettingDef kSettings[] = {
        s.control_token = std::string(v);
        return absl::OkStatus();
      },
-     [](const Settings& s) { return std::string(s.control_token.empty() ? "" : "(set)"); }},
+     [](const Settings& s) { return std::string(s.control_token.empty() ? "none" : "(set)"); }},
     {"control-max-message", "BYTES", "largest control message accepted; larger ones get an error",
      [](Settings& s, std::string_view v) -> Status {
        auto n = ParseInt(v, 1024, 64 << 20);
