@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   # Libraries
   libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
-  libwebsockets-dev libwebsockets-evlib-uv
+  libwebsockets-dev libwebsockets-evlib-uv zlib1g-dev
   # Tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev python3 python3-websockets
 )
