@@ -5,7 +5,15 @@
 #include <cstdint>
 
 #include "base/check.h"
+#include "transport/ice/ice_lite_agent.h"
 #include "transport/ice/stun_message.h"
+
+namespace {
+struct NullListener : sfu::ice::IceLiteAgent::Listener {
+  void OnIceStateChange(sfu::ice::State) override {}
+  void OnSelectedTupleChange(const sfu::ice::Tuple&) override {}
+};
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sfu::stun;
@@ -22,6 +30,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)m->CheckIntegrity(key);
   const uint16_t known[] = {attr::kUsername};
   (void)m->UnknownRequiredAttribute(known);
+
+  // The ICE-lite agent must answer or drop anything that parses, and any response it
+  // writes must itself parse.
+  NullListener listener;
+  sfu::ice::IceLiteAgent agent({"srvU", "key"}, listener);
+  uint8_t response[512];
+  sfu::ice::Tuple from{*sfu::SocketAddress::FromIp("192.0.2.1", 9), sfu::ice::Protocol::kUdp, 0};
+  auto result = agent.OnStun(*m, from, sfu::Timestamp::Millis(1), response);
+  if (!result.response.empty()) SFU_CHECK(StunMessage::Parse(result.response).has_value());
 
   uint8_t out[2048];
   StunBuilder b(out, m->method(), m->message_class(), m->transaction_id());
