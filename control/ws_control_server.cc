@@ -9,6 +9,7 @@
 #include "base/str_cat.h"
 #include "base/log.h"
 #include "control/auth.h"
+#include "control/lws_logging.h"
 
 namespace sfu::control {
 
@@ -105,16 +106,6 @@ const lws_protocols kProtocols[] = {
     {"sfu-control", LwsCallback, sizeof(void*), 64 * 1024, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
 
-void LwsLog(int level, const char* line) {
-  std::string_view text(line);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  if (level & LLL_ERR) {
-    SFU_LOG(kError, kHttp, "libwebsockets: ", text);
-  } else {
-    SFU_LOG(kWarn, kHttp, "libwebsockets: ", text);
-  }
-}
-
 }  // namespace
 
 WsControlServer::WsControlServer(uv_loop_t* loop, ControlHub& hub, WsControlOptions options)
@@ -125,7 +116,7 @@ WsControlServer::~WsControlServer() {
 }
 
 Status WsControlServer::Start() {
-  lws_set_log_level(LLL_ERR | LLL_WARN, LwsLog);
+  RouteLwsLogs();
   lws_context_creation_info info{};
   void* foreign_loops[1] = {loop_};
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;

@@ -10,8 +10,9 @@ packages=(
   # Libraries
   libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
   libwebsockets-dev libwebsockets-evlib-uv zlib1g-dev
-  # Tests and benchmarks
+  # Tests and benchmarks; real WebRTC clients for the end-to-end tests
   googletest libgtest-dev libgmock-dev libbenchmark-dev python3 python3-websockets
+  python3-aiortc python3-numpy python3-pil chromium chromium-driver
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)

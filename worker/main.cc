@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
 
   int workers = settings.workers > 0 ? settings.workers : sfu::UsableCpuCount();
   uv_loop_t* loop = uv_default_loop();
+  int code = 0;
   {
     sfu::SfuServer server(loop, settings, workers);
     if (sfu::Status st = server.Start(); !st.ok()) {
@@ -68,9 +69,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     uv_run(loop, UV_RUN_DEFAULT);
+    code = server.exit_code();
   }
   if (uv_loop_close(loop) != 0) {
     SFU_LOG(kWarn, kWorker, "control loop closed with handles still open");
   }
-  return 0;
+  return code;
 }

@@ -143,6 +143,79 @@ const SettingDef kSettings[] = {
        for (LogTag t : s.log_tags) StrAppend(&out, out.empty() ? "" : ",", LogTagName(t));
        return out;
      }},
+    {"rtc-listen", "IP", "address the workers' UDP sockets bind (0.0.0.0 or :: for all)",
+     [](Settings& s, std::string_view v) -> Status {
+       if (!ParseHostPort(StrCat(v.find(':') == std::string_view::npos ? std::string(v) : StrCat("[", v, "]"), ":0")).ok()) {
+         return Why("expected an IPv4 or IPv6 address");
+       }
+       s.rtc_listen = std::string(v);
+       return absl::OkStatus();
+     },
+     [](const Settings& s) { return s.rtc_listen; }},
+    {"rtc-port", "PORT", "UDP port of worker 0; worker i uses PORT+i (0: any free port)",
+     [](Settings& s, std::string_view v) -> Status {
+       auto n = ParseInt(v, 0, 65535 - kMaxWorkers);
+       if (!n.ok()) return n.status();
+       s.rtc_port = static_cast<int>(*n);
+       return absl::OkStatus();
+     },
+     [](const Settings& s) { return StrCat(s.rtc_port); }},
+    {"announced-address", "IP|HOST",
+     "address put in ICE candidates, for NAT and containers (default: --rtc-listen)",
+     [](Settings& s, std::string_view v) -> Status {
+       if (v.empty() || v.size() > 253) return Why("expected an IP address or a host name");
+       for (char c : v) {
+         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':')) {
+           return Why("expected an IP address or a host name");
+         }
+       }
+       s.announced_address = std::string(v);
+       return absl::OkStatus();
+     },
+     [](const Settings& s) { return s.announced_address.empty() ? std::string("(rtc-listen)") : s.announced_address; }},
+    {"consent-timeout", "SECONDS",
+     "ICE consent freshness: a transport without checks this long is disconnected (0: never)",
+     [](Settings& s, std::string_view v) -> Status {
+       auto n = ParseInt(v, 0, 3600);
+       if (!n.ok()) return n.status();
+       s.consent_timeout_s = static_cast<int>(*n);
+       return absl::OkStatus();
+     },
+     [](const Settings& s) { return StrCat(s.consent_timeout_s); }},
+    {"dtls-cert", "FILE", "PEM certificate for DTLS (default: a fresh ECDSA P-256 one)",
+     [](Settings& s, std::string_view v) -> Status {
+       s.dtls_cert = std::string(v);
+       return absl::OkStatus();
+     },
+     [](const Settings& s) { return s.dtls_cert.empty() ? std::string("none") : s.dtls_cert; }},
+    {"dtls-key", "FILE", "PEM private key of --dtls-cert",
+     [](Settings& s, std::string_view v) -> Status {
+       s.dtls_key = std::string(v);
+       return absl::OkStatus();
+     },
+     [](const Settings& s) { return s.dtls_key.empty() ? std::string("none") : s.dtls_key; }},
+    {"http-listen", "HOST:PORT|none",
+     "HTTP endpoint for WHIP (POST /whip/ROOM); with --control stdio the default is none",
+     [](Settings& s, std::string_view v) -> Status {
+       if (v.empty() || v == "none") {
+         s.http_listen.reset();
+         return absl::OkStatus();
+       }
+       auto hp = ParseHostPort(v);
+       if (!hp.ok()) return hp.status();
+       s.http_listen = *hp;
+       return absl::OkStatus();
+     },
+     [](const Settings& s) { return s.http_listen ? s.http_listen->ToString() : std::string("none"); }},
+    {"whip-token", "TOKEN", "bearer token WHIP clients must send (default: none, open)",
+     [](Settings& s, std::string_view v) -> Status {
+       for (char c : v) {
+         if (c <= ' ' || c > '~') return Why("expected printable ASCII without spaces");
+       }
+       s.whip_token = std::string(v);
+       return absl::OkStatus();
+     },
+     [](const Settings& s) { return std::string(s.whip_token.empty() ? "none" : "(set)"); }},
 };
 
 const SettingDef* FindSetting(std::string_view name) {
@@ -329,14 +402,18 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args,
   if (Status st = ApplyAll(s, from_env); !st.ok()) return st;
   if (Status st = ApplyAll(s, from_cli); !st.ok()) return st;
 
-  // An application server that spawns sfu on stdio gets no WebSocket endpoint unless it
-  // asks for one, so that several such processes can run side by side.
-  bool listen_set = false;
-  for (const auto* list : {&from_cli, &from_env}) {
-    for (const Assignment& a : *list) listen_set |= a.def->name == "control-listen";
-  }
-  if (config_path && !listen_set) listen_set = ConfigSets(*config_path, read_file, "control-listen");
-  if (s.control_stdio && !listen_set) s.control_listen.reset();
+  // An application server that spawns sfu on stdio gets no WebSocket or HTTP endpoint
+  // unless it asks for one, so that several such processes can run side by side.
+  auto set_anywhere = [&](std::string_view name) {
+    for (const auto* list : {&from_cli, &from_env}) {
+      for (const Assignment& a : *list) {
+        if (a.def->name == name) return true;
+      }
+    }
+    return config_path && ConfigSets(*config_path, read_file, name);
+  };
+  if (s.control_stdio && !set_anywhere("control-listen")) s.control_listen.reset();
+  if (s.control_stdio && !set_anywhere("http-listen")) s.http_listen.reset();
 
   if (s.control_listen && !s.control_listen->IsLoopback() && s.control_token.empty()) {
     return Invalid(StrCat(

@@ -33,6 +33,16 @@ struct Settings {
   LogFormat log_format = LogFormat::kText;
   std::vector<LogTag> log_tags;  // Empty: all.
   std::string config_file;
+  // Media.
+  std::string rtc_listen = "127.0.0.1";  // IP the worker sockets bind.
+  int rtc_port = 40000;                  // Worker i uses rtc_port + i; 0: any free port.
+  std::string announced_address;         // What candidates carry; empty: rtc_listen.
+  int consent_timeout_s = 30;            // RFC 7675; 0 disables.
+  std::string dtls_cert;                 // PEM files; empty: a fresh certificate.
+  std::string dtls_key;
+  // HTTP (WHIP).
+  std::optional<HostPort> http_listen = HostPort{"127.0.0.1", 8080};
+  std::string whip_token;
 };
 
 struct CommandLine {

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/str_cat.h"
 #include "base/check.h"
 #include "base/log.h"
@@ -23,6 +25,21 @@ SfuServer::~SfuServer() {
 
 Status SfuServer::Start() {
   RegisterWorkerMethods(*this);
+  RegisterRtcMethods(*this);
+  auto certificate = settings_.dtls_cert.empty()
+                         ? DtlsCertificate::Generate()
+                         : DtlsCertificate::FromPemFiles(settings_.dtls_cert, settings_.dtls_key);
+  if (!certificate.ok()) return certificate.status();
+  certificate_.emplace(std::move(*certificate));
+  if (settings_.http_listen) {
+    http_ = std::make_unique<control::HttpServer>(
+        loop_, control::HttpServerOptions{settings_.http_listen->host, settings_.http_listen->port});
+    RegisterWhipRoutes(*this, *http_);
+    if (Status st = http_->Start(); !st.ok()) {
+      http_.reset();
+      return absl::UnavailableError(StrCat("--http-listen: ", st.message()));
+    }
+  }
   if (settings_.control_listen) {
     control::WsControlOptions options;
     options.host = settings_.control_listen->host;
@@ -50,21 +67,89 @@ Status SfuServer::Start() {
   deadline_.data = this;
 
   for (auto& w : workers_) {
-    w->Start([this] { PostToControl([this] { OnWorkerReady(); }); });
+    int index = w->id();
+    RtcConfig config;
+    config.listen_ip = settings_.rtc_listen;
+    config.port = settings_.rtc_port == 0 ? 0 : settings_.rtc_port + index;
+    config.announced_address = settings_.announced_address;
+    config.consent_timeout = TimeDelta::Seconds(settings_.consent_timeout_s);
+    const DtlsCertificate* cert = &*certificate_;
+    auto factory = [this, config, cert](uv_loop_t* loop, int id) -> StatusOr<std::unique_ptr<WorkerService>> {
+      auto notify = [this](std::string method, nlohmann::json params) {
+        PostToControl([this, method = std::move(method), params = std::move(params)]() mutable {
+          hub_.Notify(method, std::move(params));
+        });
+      };
+      auto rtc = std::make_unique<RtcWorker>(loop, id, config, *cert, std::move(notify));
+      if (Status st = rtc->Start(); !st.ok()) {
+        rtc->Close();
+        // The socket never opened or is closed: nothing of it outlives this call but
+        // closing handles, which the loop processes before the worker exits.
+        return absl::UnavailableError(StrCat("worker ", id, ": ", st.message()));
+      }
+      return std::unique_ptr<WorkerService>(std::move(rtc));
+    };
+    w->Start(factory, [this, index](Status st) {
+      PostToControl([this, index, st = std::move(st)]() mutable { OnWorkerReady(index, std::move(st)); });
+    });
   }
   return absl::OkStatus();
 }
 
-void SfuServer::OnWorkerReady() {
+void SfuServer::Fail(std::string_view reason) {
+  SFU_LOG(kError, kWorker, reason);
+  exit_code_ = 1;
+  Shutdown(reason);
+}
+
+std::optional<int> SfuServer::Directory::WorkerOfTransport(const std::string& transport_id) const {
+  auto t = transport_router.find(transport_id);
+  if (t == transport_router.end()) return std::nullopt;
+  auto r = router_worker.find(t->second);
+  if (r == router_worker.end()) return std::nullopt;
+  return r->second;
+}
+
+int SfuServer::Directory::LeastLoadedWorker(int worker_count) const {
+  std::vector<int> load(static_cast<size_t>(std::max(worker_count, 1)), 0);
+  for (const auto& [id, w] : router_worker) ++load[static_cast<size_t>(w)];
+  return static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+}
+
+void SfuServer::RunOnRtc(int index, std::function<StatusOr<nlohmann::json>(RtcWorker&)> task,
+                         std::function<void(StatusOr<nlohmann::json>)> done) {
+  if (shutting_down_) return done(InvalidStateError("the server is shutting down"));
+  if (index < 0 || index >= worker_count()) return done(NotFoundError("no such worker"));
+  WorkerThread* worker = workers_[static_cast<size_t>(index)].get();
+  auto shared_done = std::make_shared<std::function<void(StatusOr<nlohmann::json>)>>(std::move(done));
+  bool posted = worker->Post([this, worker, task = std::move(task), shared_done]() mutable {
+    auto* rtc = static_cast<RtcWorker*>(worker->service());
+    StatusOr<nlohmann::json> result =
+        rtc ? task(*rtc) : StatusOr<nlohmann::json>(InvalidStateError("the worker has no media service"));
+    PostToControl([shared_done, result = std::move(result)]() mutable { (*shared_done)(std::move(result)); });
+  });
+  if (!posted) (*shared_done)(InvalidStateError("the worker is stopping"));
+}
+
+void SfuServer::OnWorkerReady(int index, Status status) {
+  if (!status.ok()) {
+    Fail(StrCat("cannot start worker ", index, ": ", status.message()));
+    return;
+  }
   if (++workers_ready_ != worker_count() || shutting_down_) return;
   nlohmann::json params = {{"pid", getpid()}, {"version", SFU_VERSION}, {"workers", worker_count()}};
+  params["httpListen"] =
+      http_ ? nlohmann::json(HostPort{settings_.http_listen->host, http_->port()}.ToString())
+            : nlohmann::json(nullptr);
   params["controlListen"] =
       ws_ ? nlohmann::json(HostPort{settings_.control_listen->host, ws_->port()}.ToString())
           : nlohmann::json(nullptr);
   SFU_LOG(kInfo, kWorker, "sfu ", SFU_VERSION, " running: pid ", getpid(), ", ", worker_count(),
           " workers", ws_ ? StrCat(", control ws://", params["controlListen"].get<std::string>())
                           : std::string(),
-          stdio_ ? ", control on stdio" : "");
+          stdio_ ? ", control on stdio" : "",
+          http_ ? StrCat(", WHIP on http://", HostPort{settings_.http_listen->host, http_->port()}.ToString(), "/whip/")
+                : std::string());
   hub_.MarkRunning(std::move(params));
 }
 
@@ -140,6 +225,10 @@ void SfuServer::CloseControl() {
   if (stdio_) {
     ++control_open_;
     stdio_->Close([this] { OnControlClosed(); });
+  }
+  if (http_) {
+    ++control_open_;
+    http_->Close([this] { OnControlClosed(); });
   }
   OnControlClosed();
 }

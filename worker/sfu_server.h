@@ -14,9 +14,12 @@
 #include "base/status.h"
 #include "control/control_hub.h"
 #include "control/dispatcher.h"
+#include "control/http_server.h"
 #include "control/stdio_channel.h"
 #include "control/ws_control_server.h"
+#include "transport/dtls/dtls_certificate.h"
 #include "worker/mailbox.h"
+#include "worker/rtc_worker.h"
 #include "worker/settings.h"
 #include "worker/worker_thread.h"
 
@@ -51,12 +54,29 @@ class SfuServer {
   // Fails (without running either) once shutdown has begun.
   Status RunOnWorker(int index, std::function<nlohmann::json(WorkerThread&)> task,
                      std::function<void(nlohmann::json)> done);
+  // The same for a worker's media objects; the outcome (a result or an error) comes back.
+  void RunOnRtc(int index, std::function<StatusOr<nlohmann::json>(RtcWorker&)> task,
+                std::function<void(StatusOr<nlohmann::json>)> done);
+  // Process exit code once the loop has ended.
+  int exit_code() const { return exit_code_; }
+  // Starts a shutdown that ends with exit code 1.
+  void Fail(std::string_view reason);
+
+  // Where objects live (control loop only).
+  struct Directory {
+    std::map<std::string, int> router_worker;
+    std::map<std::string, std::string> transport_router;
+    std::map<std::string, std::string> room_router;  // WHIP rooms.
+    std::optional<int> WorkerOfTransport(const std::string& transport_id) const;
+    int LeastLoadedWorker(int worker_count) const;
+  };
+  Directory& directory() { return directory_; }
   // Runs on the control loop (any thread may call it).
   void PostToControl(Mailbox::Task task) { control_mailbox_->Post(std::move(task)); }
 
  private:
   static void OnSignal(uv_signal_t* handle, int signum);
-  void OnWorkerReady();
+  void OnWorkerReady(int index, Status status);
   void OnWorkerStopped();
   void CloseControl();
   void OnControlClosed();
@@ -69,6 +89,10 @@ class SfuServer {
   std::unique_ptr<Mailbox> control_mailbox_;
   std::unique_ptr<control::StdioChannel> stdio_;
   std::unique_ptr<control::WsControlServer> ws_;
+  std::unique_ptr<control::HttpServer> http_;
+  std::optional<DtlsCertificate> certificate_;
+  Directory directory_;
+  int exit_code_ = 0;
   std::vector<std::unique_ptr<WorkerThread>> workers_;
   uv_signal_t sigint_{};
   uv_signal_t sigterm_{};
@@ -82,5 +106,9 @@ class SfuServer {
 
 // Registers worker.getInfo, worker.dump and worker.close.
 void RegisterWorkerMethods(SfuServer& server);
+// Registers router.* and transport.* methods.
+void RegisterRtcMethods(SfuServer& server);
+// Adds the WHIP routes (POST/PATCH/DELETE /whip/...) to `http`.
+void RegisterWhipRoutes(SfuServer& server, control::HttpServer& http);
 
 }  // namespace sfu

@@ -16,7 +16,9 @@ class SfuProcess:
         full_env = dict(os.environ)
         full_env.pop("SFU_CONTROL_TOKEN", None)
         full_env.update(env or {})
-        cmd = [SFU, "--log-level", "warn"] + (["--control", "stdio"] if stdio else []) + list(args)
+        # Any free ports, so tests can run side by side.
+        cmd = ([SFU, "--log-level", "warn", "--rtc-port", "0"] +
+               (["--control", "stdio"] if stdio else []) + list(args))
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=full_env)
         self._buf = b""

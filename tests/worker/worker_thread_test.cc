@@ -32,7 +32,7 @@ class Latch {
 TEST(WorkerThreadTest, RunsPostedTasksInOrderOnItsOwnThread) {
   WorkerThread worker(3);
   Latch ready;
-  worker.Start([&] { ready.Set(); });
+  worker.Start(nullptr, [&](Status) { ready.Set(); });
   ASSERT_TRUE(ready.Wait());
 
   std::vector<int> order;  // Touched only on the worker thread until `done`.
@@ -66,7 +66,7 @@ TEST(WorkerThreadTest, RunsPostedTasksInOrderOnItsOwnThread) {
 
 TEST(WorkerThreadTest, ManyThreadsPostingConcurrently) {
   WorkerThread worker(0);
-  worker.Start(nullptr);
+  worker.Start(nullptr, nullptr);
   constexpr int kThreads = 4;
   constexpr int kPerThread = 2000;
   int count = 0;  // Worker thread only.

@@ -1,0 +1,244 @@
+#include "control/http_server.h"
+
+#include <libwebsockets.h>
+
+#include <cstring>
+
+#include "base/log.h"
+#include "base/str_cat.h"
+#include "control/lws_logging.h"
+
+namespace sfu::control {
+
+struct HttpServer::Exchange {
+  HttpServer* server = nullptr;
+  lws* wsi = nullptr;
+  HttpRequest request;
+  bool too_large = false;
+  bool dispatched = false;
+  bool alive = true;
+  std::optional<HttpResponse> response;
+  std::shared_ptr<bool> valid = std::make_shared<bool>(true);
+};
+
+namespace {
+
+int LwsHttpCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  return HttpServer::Callback(wsi, static_cast<int>(reason), user, in, len);
+}
+
+const lws_protocols kHttpProtocols[] = {
+    {"http", LwsHttpCallback, sizeof(void*), 0, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+
+std::string Header(lws* wsi, lws_token_indexes token) {
+  int n = lws_hdr_total_length(wsi, token);
+  if (n <= 0) return {};
+  std::string value(static_cast<size_t>(n) + 1, '\0');
+  int copied = lws_hdr_copy(wsi, value.data(), n + 1, token);
+  value.resize(copied > 0 ? static_cast<size_t>(copied) : 0);
+  return value;
+}
+
+std::string Method(lws* wsi) {
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) return "GET";
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI)) return "POST";
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI)) return "OPTIONS";
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI)) return "DELETE";
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI)) return "PATCH";
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI)) return "PUT";
+  return "";
+}
+
+const char* Reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+  }
+}
+
+// Writes a whole response; returns nonzero when the connection should close.
+int WriteResponse(lws* wsi, const HttpResponse& r) {
+  std::string head = StrCat("HTTP/1.1 ", r.status, " ", Reason(r.status), "\r\n");
+  StrAppend(&head, "Server: sfu\r\nContent-Length: ", r.body.size(), "\r\n");
+  if (!r.content_type.empty()) StrAppend(&head, "Content-Type: ", r.content_type, "\r\n");
+  // CORS on every response (RFC 9725 section 4.7): the page may be elsewhere.
+  StrAppend(&head,
+            "Access-Control-Allow-Origin: *\r\n"
+            "Access-Control-Expose-Headers: Location, Link, ETag\r\n");
+  for (const auto& [name, value] : r.headers) StrAppend(&head, name, ": ", value, "\r\n");
+  head += "\r\n";
+  std::string all = head + r.body;
+  std::vector<unsigned char> buf(LWS_PRE + all.size());
+  std::memcpy(buf.data() + LWS_PRE, all.data(), all.size());
+  int n = lws_write(wsi, buf.data() + LWS_PRE, all.size(), LWS_WRITE_HTTP_FINAL);
+  if (n < static_cast<int>(all.size())) return -1;
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(uv_loop_t* loop, HttpServerOptions options)
+    : loop_(loop), options_(std::move(options)) {}
+
+HttpServer::~HttpServer() {
+  for (Exchange* e : exchanges_) *e->valid = false;
+  if (context_) lws_context_destroy(context_);
+}
+
+void HttpServer::Route(std::string prefix, HttpHandler handler) {
+  routes_[std::move(prefix)] = std::move(handler);
+}
+
+Status HttpServer::Start() {
+  RouteLwsLogs();
+  lws_context_creation_info info{};
+  void* foreign_loops[1] = {loop_};
+  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
+  info.foreign_loops = foreign_loops;
+  info.port = options_.port;
+  info.iface = options_.host.c_str();
+  info.protocols = kHttpProtocols;
+  info.user = this;
+  info.gid = -1;
+  info.uid = -1;
+  info.server_string = "sfu";
+  context_ = lws_create_context(&info);
+  lws_vhost* vhost = context_ ? lws_get_vhost_by_name(context_, "default") : nullptr;
+  port_ = vhost ? lws_get_vhost_listen_port(vhost) : 0;
+  if (port_ <= 0) {
+    if (context_) lws_context_destroy(context_);
+    context_ = nullptr;
+    return absl::UnavailableError(
+        StrCat("cannot listen on ", options_.host, ":", options_.port, " (in use?)"));
+  }
+  SFU_LOG(kInfo, kHttp, "HTTP listening on ", options_.host, ":", port_);
+  return absl::OkStatus();
+}
+
+int HttpServer::Callback(lws* wsi, int reason, void* user, void* in, size_t len) {
+  lws_context* context = lws_get_context(wsi);
+  auto* self = context ? static_cast<HttpServer*>(lws_context_user(context)) : nullptr;
+  if (!self) return 0;
+  return self->OnEvent(wsi, reason, static_cast<Exchange**>(user), in, len);
+}
+
+int HttpServer::OnEvent(lws* wsi, int reason, Exchange** slot, void* in, size_t len) {
+  switch (reason) {
+    case LWS_CALLBACK_HTTP: {
+      if (*slot) {  // A kept-alive connection's previous request.
+        *(*slot)->valid = false;
+        exchanges_.erase(*slot);
+        delete *slot;
+      }
+      auto* e = new Exchange();
+      e->server = this;
+      e->wsi = wsi;
+      e->request.method = Method(wsi);
+      e->request.path = std::string(static_cast<const char*>(in), len);
+      e->request.content_type = Header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+      e->request.authorization = Header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+      *slot = e;
+      exchanges_.insert(e);
+      if (e->request.method == "POST" || e->request.method == "PATCH" || e->request.method == "PUT") {
+        return 0;  // Wait for the body.
+      }
+      Dispatch(e);
+      return 0;
+    }
+    case LWS_CALLBACK_HTTP_BODY: {
+      Exchange* e = *slot;
+      if (!e) return 0;
+      if (e->request.body.size() + len > options_.max_body) {
+        e->too_large = true;
+      } else {
+        e->request.body.append(static_cast<const char*>(in), len);
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+      if (*slot) Dispatch(*slot);
+      return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+      Exchange* e = *slot;
+      if (!e || !e->response) return 0;
+      HttpResponse r = std::move(*e->response);
+      e->response.reset();
+      return WriteResponse(wsi, r);
+    }
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+      if (*slot) {
+        *(*slot)->valid = false;
+        exchanges_.erase(*slot);
+        delete *slot;
+        *slot = nullptr;
+      }
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+void HttpServer::Dispatch(Exchange* e) {
+  if (e->dispatched) return;
+  e->dispatched = true;
+  std::weak_ptr<bool> valid = e->valid;
+  HttpRespond respond = [e, valid](HttpResponse r) {
+    auto alive = valid.lock();
+    if (!alive || !*alive) return;  // The client went away.
+    e->response = std::move(r);
+    lws_callback_on_writable(e->wsi);
+  };
+  if (e->too_large) {
+    respond({413, "text/plain", {}, "request body too large\n"});
+    return;
+  }
+  if (e->request.method == "OPTIONS") {
+    respond({204, "", {{"Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS"},
+                       {"Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match"},
+                       {"Access-Control-Max-Age", "86400"}}, ""});
+    return;
+  }
+  for (auto& [prefix, handler] : routes_) {
+    if (e->request.path.compare(0, prefix.size(), prefix) == 0) {
+      handler(e->request, std::move(respond));
+      return;
+    }
+  }
+  respond({404, "text/plain", {}, "not found\n"});
+}
+
+void HttpServer::Close(std::function<void()> done) {
+  closed_ = std::move(done);
+  uv_timer_init(loop_, &close_timer_);
+  close_timer_.data = this;
+  uv_timer_start(&close_timer_, OnCloseTimer, 0, 0);
+}
+
+void HttpServer::OnCloseTimer(uv_timer_t* timer) {
+  auto* self = static_cast<HttpServer*>(timer->data);
+  uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
+  for (Exchange* e : self->exchanges_) *e->valid = false;
+  if (self->context_) {
+    lws_context* context = self->context_;
+    self->context_ = nullptr;
+    lws_context_destroy(context);
+  }
+  auto done = std::move(self->closed_);
+  self->closed_ = nullptr;
+  if (done) done();
+}
+
+}  // namespace sfu::control

@@ -1,0 +1,234 @@
+// router.* and transport.* methods: each finds the worker that owns its object and runs
+// there; the control loop keeps the directory of which worker owns what.
+
+#include "base/str_cat.h"
+#include "control/params.h"
+#include "worker/sfu_server.h"
+
+namespace sfu {
+namespace {
+
+using control::Json;
+using control::Params;
+using control::Reply;
+
+// Replies with `outcome` (the usual tail of a method that ran on a worker).
+std::function<void(StatusOr<Json>)> Answer(std::shared_ptr<Reply> reply) {
+  return [reply](StatusOr<Json> outcome) { std::move(*reply)(std::move(outcome)); };
+}
+
+std::shared_ptr<Reply> Share(Reply reply) { return std::make_shared<Reply>(std::move(reply)); }
+
+Json TransportInfoJson(const WebRtcTransportInfo& info) {
+  Json candidates = Json::array();
+  for (const IceCandidateInfo& c : info.candidates) {
+    candidates.push_back({{"foundation", "1"}, {"priority", (126u << 24) | (65535u << 8) | 255u},
+                          {"ip", c.ip}, {"address", c.ip}, {"port", c.port}, {"type", "host"},
+                          {"protocol", c.protocol}});
+  }
+  return {
+      {"transportId", info.id},
+      {"iceParameters", {{"usernameFragment", info.ice.ufrag}, {"password", info.ice.pwd}, {"iceLite", true}}},
+      {"iceCandidates", std::move(candidates)},
+      {"dtlsParameters", {{"role", "auto"}, {"fingerprints", {{{"algorithm", "sha-256"}, {"value", info.fingerprint}}}}}},
+  };
+}
+
+void RouterCreate(SfuServer& server, const Json& params, Reply reply) {
+  Params p(params);
+  if (Status st = p.Only({"routerId"}); !st.ok()) return std::move(reply)(st);
+  auto given = p.OptionalString("routerId");
+  if (!given.ok()) return std::move(reply)(given.status());
+  std::string id = given->value_or(RandomId());
+  if (id.empty() || id.size() > 128) return std::move(reply)(InvalidParamsError("params.routerId", "must be 1-128 characters"));
+  if (server.directory().router_worker.contains(id)) {
+    return std::move(reply)(InvalidStateError(StrCat("router ", id, " already exists")));
+  }
+  int worker = server.directory().LeastLoadedWorker(server.worker_count());
+  server.directory().router_worker[id] = worker;  // Reserved now, so ids stay unique.
+  auto shared = Share(std::move(reply));
+  server.RunOnRtc(
+      worker, [id](RtcWorker& rtc) -> StatusOr<Json> {
+        if (Status st = rtc.CreateRouter(id); !st.ok()) return st;
+        return Json::object();
+      },
+      [&server, shared, id, worker](StatusOr<Json> outcome) {
+        if (!outcome.ok()) {
+          server.directory().router_worker.erase(id);
+          return std::move(*shared)(outcome.status());
+        }
+        std::move(*shared)(Json{{"routerId", id}, {"workerId", worker}});
+      });
+}
+
+StatusOr<int> RouterWorker(SfuServer& server, const std::string& router_id) {
+  auto it = server.directory().router_worker.find(router_id);
+  if (it == server.directory().router_worker.end()) return NotFoundError(StrCat("no router ", router_id));
+  return it->second;
+}
+
+StatusOr<int> TransportWorker(SfuServer& server, const std::string& transport_id) {
+  auto w = server.directory().WorkerOfTransport(transport_id);
+  if (!w) return NotFoundError(StrCat("no transport ", transport_id));
+  return *w;
+}
+
+void ForgetRouter(SfuServer& server, const std::string& router_id) {
+  auto& d = server.directory();
+  d.router_worker.erase(router_id);
+  std::erase_if(d.transport_router, [&](const auto& kv) { return kv.second == router_id; });
+  std::erase_if(d.room_router, [&](const auto& kv) { return kv.second == router_id; });
+}
+
+void RouterClose(SfuServer& server, const Json& params, Reply reply) {
+  Params p(params);
+  if (Status st = p.Only({"routerId"}); !st.ok()) return std::move(reply)(st);
+  auto id = p.String("routerId");
+  if (!id.ok()) return std::move(reply)(id.status());
+  auto worker = RouterWorker(server, *id);
+  if (!worker.ok()) return std::move(reply)(worker.status());
+  auto shared = Share(std::move(reply));
+  server.RunOnRtc(
+      *worker, [id = *id](RtcWorker& rtc) -> StatusOr<Json> {
+        if (Status st = rtc.CloseRouter(id); !st.ok()) return st;
+        return Json::object();
+      },
+      [&server, shared, id = *id](StatusOr<Json> outcome) {
+        if (outcome.ok()) ForgetRouter(server, id);
+        std::move(*shared)(std::move(outcome));
+      });
+}
+
+void CreateWebRtcTransport(SfuServer& server, const Json& params, Reply reply) {
+  Params p(params);
+  if (Status st = p.Only({"routerId"}); !st.ok()) return std::move(reply)(st);
+  auto router_id = p.String("routerId");
+  if (!router_id.ok()) return std::move(reply)(router_id.status());
+  auto worker = RouterWorker(server, *router_id);
+  if (!worker.ok()) return std::move(reply)(worker.status());
+  std::string transport_id = RandomId();
+  auto shared = Share(std::move(reply));
+  server.RunOnRtc(
+      *worker, [router_id = *router_id, transport_id](RtcWorker& rtc) -> StatusOr<Json> {
+        auto info = rtc.CreateWebRtcTransport(router_id, transport_id);
+        if (!info.ok()) return info.status();
+        return TransportInfoJson(*info);
+      },
+      [&server, shared, router_id = *router_id, transport_id](StatusOr<Json> outcome) {
+        if (outcome.ok()) server.directory().transport_router[transport_id] = router_id;
+        std::move(*shared)(std::move(outcome));
+      });
+}
+
+// Runs `task` on the worker owning params.transportId.
+void OnTransport(SfuServer& server, const std::string& transport_id, Reply reply,
+                 std::function<StatusOr<Json>(RtcWorker&)> task) {
+  auto worker = TransportWorker(server, transport_id);
+  if (!worker.ok()) return std::move(reply)(worker.status());
+  server.RunOnRtc(*worker, std::move(task), Answer(Share(std::move(reply))));
+}
+
+void TransportConnect(SfuServer& server, const Json& params, Reply reply) {
+  Params p(params);
+  if (Status st = p.Only({"transportId", "dtlsParameters", "iceParameters"}); !st.ok()) return std::move(reply)(st);
+  auto id = p.String("transportId");
+  if (!id.ok()) return std::move(reply)(id.status());
+  const Json* dtls = params.contains("dtlsParameters") ? &params["dtlsParameters"] : nullptr;
+  if (!dtls || !dtls->is_object()) {
+    return std::move(reply)(InvalidParamsError("params.dtlsParameters", "is required (an object)"));
+  }
+  std::string role = dtls->value("role", "auto");
+  DtlsRole local;
+  if (role == "client") {
+    local = DtlsRole::kServer;
+  } else if (role == "server") {
+    local = DtlsRole::kClient;
+  } else if (role == "auto") {
+    local = DtlsRole::kServer;
+  } else {
+    return std::move(reply)(InvalidParamsError("params.dtlsParameters.role", "must be client, server or auto"));
+  }
+  auto fps = dtls->find("fingerprints");
+  if (fps == dtls->end() || !fps->is_array() || fps->empty() || !(*fps)[0].is_object() ||
+      !(*fps)[0].contains("algorithm") || !(*fps)[0]["algorithm"].is_string() ||
+      !(*fps)[0].contains("value") || !(*fps)[0]["value"].is_string()) {
+    return std::move(reply)(InvalidParamsError("params.dtlsParameters.fingerprints",
+                                               "must be a non-empty array of {algorithm, value}"));
+  }
+  std::string algorithm = (*fps)[0]["algorithm"];
+  std::string value = (*fps)[0]["value"];
+  std::string remote_ufrag;
+  if (params.contains("iceParameters")) {
+    const Json& ice = params["iceParameters"];
+    if (!ice.is_object() || (ice.contains("usernameFragment") && !ice["usernameFragment"].is_string())) {
+      return std::move(reply)(InvalidParamsError("params.iceParameters.usernameFragment", "must be a string"));
+    }
+    remote_ufrag = ice.value("usernameFragment", "");
+  }
+  OnTransport(server, *id, std::move(reply), [id = *id, remote_ufrag, local, algorithm, value](RtcWorker& rtc) -> StatusOr<Json> {
+    if (Status st = rtc.ConnectTransport(id, remote_ufrag, local, algorithm, value); !st.ok()) return st;
+    return Json{{"dtlsLocalRole", local == DtlsRole::kServer ? "server" : "client"}};
+  });
+}
+
+void TransportRestartIce(SfuServer& server, const Json& params, Reply reply) {
+  Params p(params);
+  if (Status st = p.Only({"transportId"}); !st.ok()) return std::move(reply)(st);
+  auto id = p.String("transportId");
+  if (!id.ok()) return std::move(reply)(id.status());
+  OnTransport(server, *id, std::move(reply), [id = *id](RtcWorker& rtc) -> StatusOr<Json> {
+    auto ice = rtc.RestartIce(id);
+    if (!ice.ok()) return ice.status();
+    return Json{{"iceParameters", {{"usernameFragment", ice->ufrag}, {"password", ice->pwd}, {"iceLite", true}}}};
+  });
+}
+
+void TransportGetStats(SfuServer& server, const Json& params, Reply reply) {
+  Params p(params);
+  if (Status st = p.Only({"transportId"}); !st.ok()) return std::move(reply)(st);
+  auto id = p.String("transportId");
+  if (!id.ok()) return std::move(reply)(id.status());
+  OnTransport(server, *id, std::move(reply), [id = *id](RtcWorker& rtc) { return rtc.TransportStats(id); });
+}
+
+void CloseTransport(SfuServer& server, const Json& params, Reply reply) {
+  Params p(params);
+  if (Status st = p.Only({"routerId", "transportId"}); !st.ok()) return std::move(reply)(st);
+  auto router_id = p.String("routerId");
+  auto id = p.String("transportId");
+  if (!router_id.ok()) return std::move(reply)(router_id.status());
+  if (!id.ok()) return std::move(reply)(id.status());
+  auto owner = server.directory().transport_router.find(*id);
+  if (owner == server.directory().transport_router.end() || owner->second != *router_id) {
+    return std::move(reply)(NotFoundError(StrCat("no transport ", *id, " in router ", *router_id)));
+  }
+  auto worker = TransportWorker(server, *id);
+  auto shared = Share(std::move(reply));
+  server.RunOnRtc(
+      *worker, [id = *id](RtcWorker& rtc) -> StatusOr<Json> {
+        if (Status st = rtc.CloseTransport(id); !st.ok()) return st;
+        return Json::object();
+      },
+      [&server, shared, id = *id](StatusOr<Json> outcome) {
+        server.directory().transport_router.erase(id);
+        std::move(*shared)(std::move(outcome));
+      });
+}
+
+}  // namespace
+
+void RegisterRtcMethods(SfuServer& server) {
+  control::Dispatcher& d = server.dispatcher();
+  auto bind = [&server](void (*fn)(SfuServer&, const Json&, Reply)) {
+    return [&server, fn](const Json& params, Reply reply) { fn(server, params, std::move(reply)); };
+  };
+  d.Register("router.create", bind(RouterCreate));
+  d.Register("router.close", bind(RouterClose));
+  d.Register("router.createWebRtcTransport", bind(CreateWebRtcTransport));
+  d.Register("router.closeTransport", bind(CloseTransport));
+  d.Register("transport.connect", bind(TransportConnect));
+  d.Register("transport.restartIce", bind(TransportRestartIce));
+  d.Register("transport.getStats", bind(TransportGetStats));
+}
+
+}  // namespace sfu

@@ -1,0 +1,109 @@
+#pragma once
+// The media side of one worker thread: its UDP socket, DTLS context, and the routers,
+// WebRTC transports and producers created on it. Every packet that arrives on the socket
+// is matched to a transport by its 5-tuple, or for a STUN check by the ICE username
+// fragment (RFC 8445 section 7.3), and stays on this thread.
+
+#include <uv.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "base/status.h"
+#include "nlohmann/json.hpp"
+#include "router/producer.h"
+#include "router/rtp_demuxer.h"
+#include "transport/dtls/dtls_session.h"
+#include "transport/net/udp_socket.h"
+#include "transport/webrtc_transport.h"
+#include "worker/worker_thread.h"
+
+namespace sfu {
+
+struct RtcConfig {
+  std::string listen_ip = "127.0.0.1";
+  int port = 0;
+  std::string announced_address;  // Empty: listen_ip.
+  TimeDelta consent_timeout = TimeDelta::Seconds(30);
+};
+
+struct IceCandidateInfo {
+  std::string ip;
+  int port = 0;
+  std::string protocol = "udp";
+};
+
+struct WebRtcTransportInfo {
+  std::string id;
+  ice::Credentials ice;
+  std::string fingerprint;  // sha-256
+  std::vector<IceCandidateInfo> candidates;
+};
+
+// Sends a notification to the application servers (called on the worker thread).
+using Notify = std::function<void(std::string method, nlohmann::json params)>;
+
+class RtcWorker final : public WorkerService, public UdpSocket::Listener {
+ public:
+  RtcWorker(uv_loop_t* loop, int worker_id, RtcConfig config, const DtlsCertificate& certificate,
+            Notify notify);
+  ~RtcWorker() override;
+
+  Status Start();
+  // Closes every transport (close_notify) and the socket.
+  void Close() override;
+  nlohmann::json Dump() const override;
+
+  Status CreateRouter(const std::string& router_id);
+  Status CloseRouter(const std::string& router_id);
+  StatusOr<WebRtcTransportInfo> CreateWebRtcTransport(const std::string& router_id,
+                                                      const std::string& transport_id);
+  Status ConnectTransport(const std::string& transport_id, const std::string& remote_ufrag,
+                          DtlsRole local_role, const std::string& fingerprint_algorithm,
+                          const std::string& fingerprint);
+  StatusOr<ice::Credentials> RestartIce(const std::string& transport_id);
+  Status CloseTransport(const std::string& transport_id);
+  Status Produce(const std::string& transport_id, const std::string& producer_id,
+                 ProducerParams params);
+  StatusOr<nlohmann::json> TransportStats(const std::string& transport_id) const;
+  size_t router_count() const { return routers_.size(); }
+
+  // UdpSocket::Listener
+  void OnUdpPacket(std::span<uint8_t> data, const SocketAddress& from, Timestamp now) override;
+
+ private:
+  class TransportHost;
+  struct RouterHost {
+    std::string id;
+    std::vector<std::string> transports;
+  };
+  static void OnTimer(uv_timer_t* timer);
+  TransportHost* FindTransport(const std::string& id) const;
+  void IndexTuple(TransportHost* host, const ice::Tuple& tuple);
+  void Unindex(TransportHost* host);
+
+  uv_loop_t* loop_;
+  int worker_id_;
+  RtcConfig config_;
+  Notify notify_;
+  std::unique_ptr<DtlsContext> dtls_context_;
+  std::unique_ptr<UdpSocket> socket_;
+  uv_timer_t timer_{};
+  bool timer_open_ = false;
+  std::map<std::string, RouterHost> routers_;
+  std::map<std::string, std::unique_ptr<TransportHost>> transports_;
+  absl::flat_hash_map<std::string, TransportHost*> by_ufrag_;
+  absl::flat_hash_map<SocketAddress, TransportHost*> by_address_;
+  uint64_t unknown_packets_ = 0;
+};
+
+// Random identifiers (from OpenSSL's CSPRNG): ids of objects, which also act as the
+// capability in WHIP resource URLs, and ICE credentials.
+std::string RandomId();
+ice::Credentials RandomIceCredentials();
+
+}  // namespace sfu

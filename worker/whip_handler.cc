@@ -1,0 +1,184 @@
+// WHIP (RFC 9725): POST /whip/{room} publishes, PATCH /whip/{room}/{id} restarts ICE or
+// takes trickled candidates, DELETE /whip/{room}/{id} ends the session. Each room is a
+// router on one worker; each publisher is a WebRTC transport with one producer per track,
+// and its id (the last segment of the resource URL) is the transport id.
+
+#include <memory>
+
+#include "base/log.h"
+#include "base/str_cat.h"
+#include "control/auth.h"
+#include "transport/sdp/sdp.h"
+#include "worker/sfu_server.h"
+#include "worker/whip_negotiation.h"
+
+namespace sfu {
+namespace {
+
+using control::HttpRequest;
+using control::HttpRespond;
+using control::HttpResponse;
+
+HttpResponse Text(int status, std::string_view message) {
+  return {status, "text/plain", {}, StrCat(message, "\n")};
+}
+
+// An error status as an HTTP answer: bad input 400, unsupported 422, unknown 404.
+HttpResponse FromStatus(const Status& st) {
+  switch (st.code()) {
+    case absl::StatusCode::kInvalidArgument: return Text(400, FromAbsl(st.message()));
+    case absl::StatusCode::kUnimplemented: return Text(422, FromAbsl(st.message()));
+    case absl::StatusCode::kNotFound: return Text(404, FromAbsl(st.message()));
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kUnavailable: return Text(503, FromAbsl(st.message()));
+    default: return Text(500, FromAbsl(st.message()));
+  }
+}
+
+bool ValidRoom(std::string_view room) {
+  if (room.empty() || room.size() > 64) return false;
+  for (char c : room) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+std::string_view MediaType(std::string_view content_type) {
+  size_t semi = content_type.find(';');
+  std::string_view t = content_type.substr(0, semi);
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  return t;
+}
+
+void Publish(SfuServer& server, const std::string& room, const HttpRequest& req, HttpRespond respond) {
+  if (MediaType(req.content_type) != "application/sdp") {
+    return respond(Text(415, "a WHIP offer is Content-Type: application/sdp"));
+  }
+  auto offer = sdp::Parse(req.body);
+  if (!offer.ok()) return respond(Text(400, StrCat("malformed SDP: ", offer.status().message())));
+  auto publish = ReadWhipOffer(*offer);
+  if (!publish.ok()) return respond(FromStatus(publish.status()));
+
+  auto& dir = server.directory();
+  std::string router_id;
+  bool new_router = false;
+  if (auto it = dir.room_router.find(room); it != dir.room_router.end()) {
+    router_id = it->second;
+  } else {
+    router_id = RandomId();
+    new_router = true;
+    dir.room_router[room] = router_id;
+    dir.router_worker[router_id] = dir.LeastLoadedWorker(server.worker_count());
+  }
+  int worker = dir.router_worker[router_id];
+  std::string transport_id = RandomId();
+  auto shared_publish = std::make_shared<WhipPublish>(std::move(*publish));
+  auto shared_offer = std::make_shared<sdp::Session>(std::move(*offer));
+  server.RunOnRtc(
+      worker,
+      [router_id, transport_id, new_router, p = shared_publish](RtcWorker& rtc) -> StatusOr<nlohmann::json> {
+        if (new_router) {
+          if (Status st = rtc.CreateRouter(router_id); !st.ok()) return st;
+        }
+        auto info = rtc.CreateWebRtcTransport(router_id, transport_id);
+        if (!info.ok()) return info.status();
+        Status st = rtc.ConnectTransport(transport_id, p->remote_ice_ufrag, p->local_dtls_role,
+                                         p->fingerprint_algorithm, p->fingerprint);
+        for (size_t i = 0; st.ok() && i < p->tracks.size(); ++i) {
+          st = rtc.Produce(transport_id, StrCat(transport_id, "-", p->tracks[i].params.mid), p->tracks[i].params);
+        }
+        if (!st.ok()) {
+          rtc.CloseTransport(transport_id).IgnoreError();
+          return st;
+        }
+        nlohmann::json candidates = nlohmann::json::array();
+        for (const auto& c : info->candidates) candidates.push_back({c.ip, c.port, c.protocol});
+        return nlohmann::json{{"ufrag", info->ice.ufrag}, {"pwd", info->ice.pwd},
+                              {"fingerprint", info->fingerprint}, {"candidates", candidates}};
+      },
+      [&server, room, router_id, transport_id, respond, p = shared_publish,
+       o = shared_offer](StatusOr<nlohmann::json> outcome) {
+        if (!outcome.ok()) return respond(FromStatus(outcome.status()));
+        server.directory().transport_router[transport_id] = router_id;
+        WebRtcTransportInfo info;
+        info.id = transport_id;
+        info.ice = {(*outcome)["ufrag"], (*outcome)["pwd"]};
+        info.fingerprint = (*outcome)["fingerprint"];
+        for (const auto& c : (*outcome)["candidates"]) info.candidates.push_back({c[0], c[1], c[2]});
+        std::string location = StrCat("/whip/", room, "/", transport_id);
+        SFU_LOG(kInfo, kHttp, "WHIP publish ", location, ": ", p->tracks.size(), " track(s)");
+        respond({201, "application/sdp", {{"Location", location}, {"ETag", StrCat("\"", info.ice.ufrag, "\"")}},
+                 WriteWhipAnswer(*o, *p, info)});
+      });
+}
+
+void EndSession(SfuServer& server, const std::string& transport_id, HttpRespond respond) {
+  auto worker = server.directory().WorkerOfTransport(transport_id);
+  if (!worker) return respond(Text(404, "no such WHIP session"));
+  server.RunOnRtc(
+      *worker,
+      [transport_id](RtcWorker& rtc) -> StatusOr<nlohmann::json> {
+        if (Status st = rtc.CloseTransport(transport_id); !st.ok()) return st;
+        return nlohmann::json::object();
+      },
+      [&server, transport_id, respond](StatusOr<nlohmann::json> outcome) {
+        server.directory().transport_router.erase(transport_id);
+        respond(outcome.ok() ? HttpResponse{200, "", {}, ""} : FromStatus(outcome.status()));
+      });
+}
+
+// PATCH with an SDP fragment (RFC 8840): new ICE credentials mean an ICE restart, which
+// is answered with ours; candidates alone need nothing from an ICE-lite server.
+void Patch(SfuServer& server, const std::string& transport_id, const HttpRequest& req, HttpRespond respond) {
+  if (MediaType(req.content_type) != "application/trickle-ice-sdpfrag") {
+    return respond(Text(415, "PATCH takes Content-Type: application/trickle-ice-sdpfrag"));
+  }
+  auto worker = server.directory().WorkerOfTransport(transport_id);
+  if (!worker) return respond(Text(404, "no such WHIP session"));
+  if (req.body.find("a=ice-ufrag:") == std::string::npos) return respond({204, "", {}, ""});
+  server.RunOnRtc(
+      *worker,
+      [transport_id](RtcWorker& rtc) -> StatusOr<nlohmann::json> {
+        auto ice = rtc.RestartIce(transport_id);
+        if (!ice.ok()) return ice.status();
+        return nlohmann::json{{"ufrag", ice->ufrag}, {"pwd", ice->pwd}};
+      },
+      [respond](StatusOr<nlohmann::json> outcome) {
+        if (!outcome.ok()) return respond(FromStatus(outcome.status()));
+        std::string ufrag = (*outcome)["ufrag"];
+        std::string pwd = (*outcome)["pwd"];
+        respond({200, "application/trickle-ice-sdpfrag", {{"ETag", StrCat("\"", ufrag, "\"")}},
+                 StrCat("a=ice-lite\r\na=ice-ufrag:", ufrag, "\r\na=ice-pwd:", pwd, "\r\n")});
+      });
+}
+
+}  // namespace
+
+void RegisterWhipRoutes(SfuServer& server, control::HttpServer& http) {
+  http.Route("/whip/", [&server](const HttpRequest& req, HttpRespond respond) {
+    const std::string& token = server.settings().whip_token;
+    if (!token.empty() && !control::BearerTokenMatches(req.authorization, token)) {
+      return respond({401, "text/plain", {{"WWW-Authenticate", "Bearer"}}, "a bearer token is required\n"});
+    }
+    std::string_view rest = std::string_view(req.path).substr(6);  // After "/whip/".
+    size_t slash = rest.find('/');
+    std::string room(rest.substr(0, slash));
+    std::string session = slash == std::string_view::npos ? "" : std::string(rest.substr(slash + 1));
+    if (!ValidRoom(room)) return respond(Text(400, "room names are 1-64 of A-Z a-z 0-9 - _ ."));
+    if (session.empty()) {
+      if (req.method != "POST") return respond({405, "text/plain", {{"Allow", "POST, OPTIONS"}}, "POST an SDP offer\n"});
+      return Publish(server, room, req, std::move(respond));
+    }
+    auto owner = server.directory().transport_router.find(session);
+    auto room_router = server.directory().room_router.find(room);
+    if (owner == server.directory().transport_router.end() ||
+        room_router == server.directory().room_router.end() || owner->second != room_router->second) {
+      return respond(Text(404, "no such WHIP session"));
+    }
+    if (req.method == "DELETE") return EndSession(server, session, std::move(respond));
+    if (req.method == "PATCH") return Patch(server, session, req, std::move(respond));
+    respond({405, "text/plain", {{"Allow", "PATCH, DELETE, OPTIONS"}}, "use PATCH or DELETE\n"});
+  });
+}
+
+}  // namespace sfu
