@@ -28,7 +28,7 @@ StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(uv_loop_t* loop, const Sock
     ::close(fd);
     return absl::UnavailableError(StrCat("cannot bind UDP ", local.ToString(), ": ", std::strerror(err)));
   }
-  auto s = std::unique_ptr<UdpSocket>(new UdpSocket(loop, fd, listener));
+  auto s = std::unique_ptr<UdpSocket>(new UdpSocket(fd, listener));
   sockaddr_storage bound{};
   socklen_t len = sizeof(bound);
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
@@ -42,8 +42,7 @@ StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(uv_loop_t* loop, const Sock
   return s;
 }
 
-UdpSocket::UdpSocket(uv_loop_t* loop, int fd, Listener& listener)
-    : loop_(loop), fd_(fd), listener_(listener) {
+UdpSocket::UdpSocket(int fd, Listener& listener) : fd_(fd), listener_(listener) {
   for (size_t i = 0; i < kBatch; ++i) {
     rx_iov_[i] = {rx_buf_[i].data(), kMaxDatagram};
     rx_msg_[i].msg_hdr.msg_iov = &rx_iov_[i];

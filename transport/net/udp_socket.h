@@ -64,12 +64,11 @@ class UdpSocket {
   const UdpSocketCounters& counters() const { return counters_; }
 
  private:
-  UdpSocket(uv_loop_t* loop, int fd, Listener& listener);
+  UdpSocket(int fd, Listener& listener);
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnCheck(uv_check_t* handle);
   void ReadBatches();
 
-  uv_loop_t* loop_;
   int fd_;
   Listener& listener_;
   SocketAddress local_;
