@@ -13,6 +13,8 @@ packages=(
   # Tests and benchmarks; real WebRTC clients for the end-to-end tests
   googletest libgtest-dev libgmock-dev libbenchmark-dev python3 python3-websockets
   python3-aiortc python3-numpy python3-pil chromium chromium-driver
+  # Network namespaces and packet filtering for the ICE-TCP test
+  iproute2 nftables util-linux
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)

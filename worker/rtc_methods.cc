@@ -4,6 +4,7 @@
 #include "base/str_cat.h"
 #include "control/params.h"
 #include "worker/sfu_server.h"
+#include "worker/whip_negotiation.h"
 
 namespace sfu {
 namespace {
@@ -22,9 +23,9 @@ std::shared_ptr<Reply> Share(Reply reply) { return std::make_shared<Reply>(std::
 Json TransportInfoJson(const WebRtcTransportInfo& info) {
   Json candidates = Json::array();
   for (const IceCandidateInfo& c : info.candidates) {
-    candidates.push_back({{"foundation", "1"}, {"priority", (126u << 24) | (65535u << 8) | 255u},
+    candidates.push_back({{"foundation", "1"}, {"priority", CandidatePriority(c.protocol)},
                           {"ip", c.ip}, {"address", c.ip}, {"port", c.port}, {"type", "host"},
-                          {"protocol", c.protocol}});
+                          {"protocol", c.protocol}, {"tcpType", c.protocol == "tcp" ? "passive" : ""}});
   }
   return {
       {"transportId", info.id},

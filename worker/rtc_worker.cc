@@ -43,7 +43,7 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
   const std::string& router_id() const { return router_id_; }
   WebRtcTransport& transport() { return transport_; }
   const WebRtcTransport& transport() const { return transport_; }
-  std::optional<SocketAddress>& indexed() { return indexed_; }
+  std::optional<ice::Tuple>& indexed() { return indexed_; }
 
   void AddProducer(std::unique_ptr<Producer> p) {
     demuxer_.Add(p.get());
@@ -102,7 +102,11 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
 
   // WebRtcTransport::Sender
   void SendTo(const ice::Tuple& tuple, std::span<const uint8_t> datagram) override {
-    worker_.socket_->Send(datagram, tuple.remote);
+    if (tuple.protocol == ice::Protocol::kTcp) {
+      if (worker_.tcp_) worker_.tcp_->Send(tuple.connection, datagram);
+    } else {
+      worker_.socket_->Send(datagram, tuple.remote);
+    }
   }
 
   // WebRtcTransport::Listener
@@ -136,7 +140,7 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
   WebRtcTransport transport_;
   RtpDemuxer demuxer_;
   std::vector<std::unique_ptr<Producer>> producers_;
-  std::optional<SocketAddress> indexed_;
+  std::optional<ice::Tuple> indexed_;
 };
 
 RtcWorker::RtcWorker(uv_loop_t* loop, int worker_id, RtcConfig config,
@@ -155,11 +159,20 @@ Status RtcWorker::Start() {
   auto socket = UdpSocket::Bind(loop_, *address, *this);
   if (!socket.ok()) return socket.status();
   socket_ = std::move(*socket);
+  // ICE-TCP on the same port number when one is configured.
+  auto tcp_address = SocketAddress::FromIp(config_.listen_ip, static_cast<uint16_t>(config_.port));
+  auto tcp = TcpServer::Listen(loop_, *tcp_address, *this);
+  if (!tcp.ok()) {
+    socket_->Close();
+    return tcp.status();
+  }
+  tcp_ = std::move(*tcp);
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   uv_timer_start(&timer_, OnTimer, 50, 50);
   timer_open_ = true;
-  SFU_LOG(kInfo, kWorker, "worker ", worker_id_, " RTC on UDP ", socket_->local_address().ToString());
+  SFU_LOG(kInfo, kWorker, "worker ", worker_id_, " RTC on UDP ", socket_->local_address().ToString(),
+          " and TCP ", tcp_->local_address().ToString());
   return absl::OkStatus();
 }
 
@@ -172,6 +185,7 @@ void RtcWorker::OnTimer(uv_timer_t* timer) {
 void RtcWorker::Close() {
   for (auto& [id, host] : transports_) host->transport().Close();
   if (socket_) socket_->Close();  // Flushes the close_notify records first.
+  if (tcp_) tcp_->Close();
   if (timer_open_) {
     uv_timer_stop(&timer_);
     uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
@@ -188,6 +202,14 @@ nlohmann::json RtcWorker::Dump() const {
     j["udp"] = {{"localAddress", socket_->local_address().ToString()},
                 {"packetsReceived", c.packets_received}, {"packetsSent", c.packets_sent},
                 {"receiveBatches", c.receive_batches}, {"sendBatches", c.send_batches},
+                {"sendDropped", c.send_dropped}};
+  }
+  if (tcp_) {
+    const auto& c = tcp_->counters();
+    j["tcp"] = {{"localAddress", tcp_->local_address().ToString()},
+                {"connections", tcp_->connection_count()},
+                {"connectionsAccepted", c.connections_accepted},
+                {"framesReceived", c.frames_received}, {"framesSent", c.frames_sent},
                 {"sendDropped", c.send_dropped}};
   }
   return j;
@@ -226,6 +248,7 @@ StatusOr<WebRtcTransportInfo> RtcWorker::CreateWebRtcTransport(const std::string
   std::string announced = config_.announced_address.empty() ? socket_->local_address().IpString()
                                                             : config_.announced_address;
   info.candidates.push_back({announced, socket_->local_address().port(), "udp"});
+  if (tcp_) info.candidates.push_back({announced, tcp_->local_address().port(), "tcp"});
   return info;
 }
 
@@ -281,19 +304,29 @@ StatusOr<nlohmann::json> RtcWorker::TransportStats(const std::string& transport_
 
 void RtcWorker::IndexTuple(TransportHost* host, const ice::Tuple& tuple) {
   Unindex(host);
-  by_address_[tuple.remote] = host;
-  host->indexed() = tuple.remote;
+  if (tuple.protocol == ice::Protocol::kTcp) {
+    by_tcp_[tuple.connection] = host;
+  } else {
+    by_address_[tuple.remote] = host;
+  }
+  host->indexed() = tuple;
 }
 
 void RtcWorker::Unindex(TransportHost* host) {
   if (!host->indexed()) return;
-  auto it = by_address_.find(*host->indexed());
-  if (it != by_address_.end() && it->second == host) by_address_.erase(it);
+  const ice::Tuple& t = *host->indexed();
+  if (t.protocol == ice::Protocol::kTcp) {
+    auto it = by_tcp_.find(t.connection);
+    if (it != by_tcp_.end() && it->second == host) by_tcp_.erase(it);
+  } else {
+    auto it = by_address_.find(t.remote);
+    if (it != by_address_.end() && it->second == host) by_address_.erase(it);
+  }
   host->indexed().reset();
 }
 
-void RtcWorker::OnUdpPacket(std::span<uint8_t> data, const SocketAddress& from, Timestamp now) {
-  ice::Tuple tuple{from, ice::Protocol::kUdp, 0};
+void RtcWorker::Route(std::span<uint8_t> data, const ice::Tuple& tuple, TransportHost* by_path,
+                      Timestamp now) {
   if (!data.empty() && data[0] < 4) {
     // STUN: route by the USERNAME's first fragment (ours), so checks from new addresses
     // (peer-reflexive, a client that moved) reach their transport.
@@ -306,11 +339,27 @@ void RtcWorker::OnUdpPacket(std::span<uint8_t> data, const SocketAddress& from, 
         }
       }
     }
-  } else if (auto it = by_address_.find(from); it != by_address_.end()) {
-    it->second->transport().OnPacket(data, tuple, now);
+  } else if (by_path) {
+    by_path->transport().OnPacket(data, tuple, now);
     return;
   }
   ++unknown_packets_;
+}
+
+void RtcWorker::OnUdpPacket(std::span<uint8_t> data, const SocketAddress& from, Timestamp now) {
+  auto it = by_address_.find(from);
+  Route(data, {from, ice::Protocol::kUdp, 0}, it == by_address_.end() ? nullptr : it->second, now);
+}
+
+void RtcWorker::OnTcpFrame(uint64_t connection, const SocketAddress& from, std::span<uint8_t> frame,
+                           Timestamp now) {
+  auto it = by_tcp_.find(connection);
+  Route(frame, {from, ice::Protocol::kTcp, connection}, it == by_tcp_.end() ? nullptr : it->second, now);
+}
+
+void RtcWorker::OnTcpClosed(uint64_t connection) {
+  // The transport keeps its state; without checks on a new path, consent runs out.
+  by_tcp_.erase(connection);
 }
 
 }  // namespace sfu

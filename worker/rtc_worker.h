@@ -18,6 +18,7 @@
 #include "router/producer.h"
 #include "router/rtp_demuxer.h"
 #include "transport/dtls/dtls_session.h"
+#include "transport/net/tcp_server.h"
 #include "transport/net/udp_socket.h"
 #include "transport/webrtc_transport.h"
 #include "worker/worker_thread.h"
@@ -47,7 +48,7 @@ struct WebRtcTransportInfo {
 // Sends a notification to the application servers (called on the worker thread).
 using Notify = std::function<void(std::string method, nlohmann::json params)>;
 
-class RtcWorker final : public WorkerService, public UdpSocket::Listener {
+class RtcWorker final : public WorkerService, public UdpSocket::Listener, public TcpServer::Listener {
  public:
   RtcWorker(uv_loop_t* loop, int worker_id, RtcConfig config, const DtlsCertificate& certificate,
             Notify notify);
@@ -74,6 +75,10 @@ class RtcWorker final : public WorkerService, public UdpSocket::Listener {
 
   // UdpSocket::Listener
   void OnUdpPacket(std::span<uint8_t> data, const SocketAddress& from, Timestamp now) override;
+  // TcpServer::Listener (ICE-TCP, RFC 6544)
+  void OnTcpFrame(uint64_t connection, const SocketAddress& from, std::span<uint8_t> frame,
+                  Timestamp now) override;
+  void OnTcpClosed(uint64_t connection) override;
 
  private:
   class TransportHost;
@@ -85,6 +90,8 @@ class RtcWorker final : public WorkerService, public UdpSocket::Listener {
   TransportHost* FindTransport(const std::string& id) const;
   void IndexTuple(TransportHost* host, const ice::Tuple& tuple);
   void Unindex(TransportHost* host);
+  // Delivers a packet: STUN by the ICE ufrag, anything else by the indexed path.
+  void Route(std::span<uint8_t> data, const ice::Tuple& tuple, TransportHost* by_path, Timestamp now);
 
   uv_loop_t* loop_;
   int worker_id_;
@@ -92,12 +99,14 @@ class RtcWorker final : public WorkerService, public UdpSocket::Listener {
   Notify notify_;
   std::unique_ptr<DtlsContext> dtls_context_;
   std::unique_ptr<UdpSocket> socket_;
+  std::unique_ptr<TcpServer> tcp_;
   uv_timer_t timer_{};
   bool timer_open_ = false;
   std::map<std::string, RouterHost> routers_;
   std::map<std::string, std::unique_ptr<TransportHost>> transports_;
   absl::flat_hash_map<std::string, TransportHost*> by_ufrag_;
   absl::flat_hash_map<SocketAddress, TransportHost*> by_address_;
+  absl::flat_hash_map<uint64_t, TransportHost*> by_tcp_;
   uint64_t unknown_packets_ = 0;
 };
 

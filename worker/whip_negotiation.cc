@@ -62,6 +62,13 @@ Status Unsupported(std::string_view why) { return UnsupportedError(why); }
 
 }  // namespace
 
+uint32_t CandidatePriority(std::string_view protocol) {
+  // RFC 8445 section 5.1.2.1 with host type preference 126; TCP gets a lower local
+  // preference than UDP (RFC 6544 section 4.2), so clients prefer UDP when both work.
+  uint32_t local = protocol == "tcp" ? 32767u : 65535u;
+  return (126u << 24) | (local << 8) | 255u;
+}
+
 StatusOr<WhipPublish> ReadWhipOffer(const sdp::Session& offer) {
   WhipPublish out;
   std::vector<std::string> bundled = offer.bundle;
@@ -212,8 +219,7 @@ std::string WriteWhipAnswer(const sdp::Session& offer, const WhipPublish& publis
       sc.foundation = "1";
       sc.component = 1;
       sc.transport = cand.protocol;
-      // Host candidate priority (RFC 8445 section 5.1.2.1): type preference 126.
-      sc.priority = (126u << 24) | (65535u << 8) | 255u;
+      sc.priority = CandidatePriority(cand.protocol);
       sc.address = cand.ip;
       sc.port = cand.port;
       sc.type = "host";

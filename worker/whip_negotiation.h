@@ -33,6 +33,8 @@ struct WhipPublish {
 };
 
 StatusOr<WhipPublish> ReadWhipOffer(const sdp::Session& offer);
+// ICE priority of our host candidates.
+uint32_t CandidatePriority(std::string_view protocol);
 std::string WriteWhipAnswer(const sdp::Session& offer, const WhipPublish& publish,
                             const WebRtcTransportInfo& transport);
 
