@@ -6,7 +6,7 @@
 
 #include "base/log.h"
 #include "base/str_cat.h"
-#include "control/lws_logging.h"
+#include "control/lws_util.h"
 
 namespace sfu::control {
 
@@ -30,15 +30,6 @@ int LwsHttpCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
 const lws_protocols kHttpProtocols[] = {
     {"http", LwsHttpCallback, sizeof(void*), 0, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
-
-std::string Header(lws* wsi, lws_token_indexes token) {
-  int n = lws_hdr_total_length(wsi, token);
-  if (n <= 0) return {};
-  std::string value(static_cast<size_t>(n) + 1, '\0');
-  int copied = lws_hdr_copy(wsi, value.data(), n + 1, token);
-  value.resize(copied > 0 ? static_cast<size_t>(copied) : 0);
-  return value;
-}
 
 std::string Method(lws* wsi) {
   if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) return "GET";
@@ -102,27 +93,10 @@ void HttpServer::Route(std::string prefix, HttpHandler handler) {
 }
 
 Status HttpServer::Start() {
-  RouteLwsLogs();
-  lws_context_creation_info info{};
-  void* foreign_loops[1] = {loop_};
-  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
-  info.foreign_loops = foreign_loops;
-  info.port = options_.port;
-  info.iface = options_.host.c_str();
-  info.protocols = kHttpProtocols;
-  info.user = this;
-  info.gid = -1;
-  info.uid = -1;
-  info.server_string = "sfu";
-  context_ = lws_create_context(&info);
-  lws_vhost* vhost = context_ ? lws_get_vhost_by_name(context_, "default") : nullptr;
-  port_ = vhost ? lws_get_vhost_listen_port(vhost) : 0;
-  if (port_ <= 0) {
-    if (context_) lws_context_destroy(context_);
-    context_ = nullptr;
-    return absl::UnavailableError(
-        StrCat("cannot listen on ", options_.host, ":", options_.port, " (in use?)"));
-  }
+  auto listener = CreateLwsListener(loop_, options_.host, options_.port, kHttpProtocols, this);
+  if (!listener.ok()) return listener.status();
+  context_ = listener->context;
+  port_ = listener->port;
   SFU_LOG(kInfo, kHttp, "HTTP listening on ", options_.host, ":", port_);
   return absl::OkStatus();
 }
@@ -147,8 +121,8 @@ int HttpServer::OnEvent(lws* wsi, int reason, Exchange** slot, void* in, size_t 
       e->wsi = wsi;
       e->request.method = Method(wsi);
       e->request.path = std::string(static_cast<const char*>(in), len);
-      e->request.content_type = Header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
-      e->request.authorization = Header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+      e->request.content_type = LwsHeader(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+      e->request.authorization = LwsHeader(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
       *slot = e;
       exchanges_.insert(e);
       if (e->request.method == "POST" || e->request.method == "PATCH" || e->request.method == "PUT") {

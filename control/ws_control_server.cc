@@ -9,7 +9,7 @@
 #include "base/str_cat.h"
 #include "base/log.h"
 #include "control/auth.h"
-#include "control/lws_logging.h"
+#include "control/lws_util.h"
 
 namespace sfu::control {
 
@@ -116,32 +116,10 @@ WsControlServer::~WsControlServer() {
 }
 
 Status WsControlServer::Start() {
-  RouteLwsLogs();
-  lws_context_creation_info info{};
-  void* foreign_loops[1] = {loop_};
-  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
-  info.foreign_loops = foreign_loops;
-  info.port = options_.port;
-  info.iface = options_.host.c_str();
-  info.protocols = kProtocols;
-  info.user = this;
-  info.gid = -1;
-  info.uid = -1;
-  info.server_string = "sfu";
-  context_ = lws_create_context(&info);
-  if (!context_) {
-    return absl::UnavailableError(StrCat("cannot listen on ", options_.host, ":",
-                                               options_.port, " (in use or not local?)"));
-  }
-  // A failed bind leaves a context without its vhost.
-  lws_vhost* vhost = lws_get_vhost_by_name(context_, "default");
-  port_ = vhost ? lws_get_vhost_listen_port(vhost) : 0;
-  if (port_ <= 0) {
-    lws_context_destroy(context_);
-    context_ = nullptr;
-    return absl::UnavailableError(
-        StrCat("cannot listen on ", options_.host, ":", options_.port, " (in use?)"));
-  }
+  auto listener = CreateLwsListener(loop_, options_.host, options_.port, kProtocols, this);
+  if (!listener.ok()) return listener.status();
+  context_ = listener->context;
+  port_ = listener->port;
   SFU_LOG(kInfo, kControl, "control WebSocket listening on ", options_.host, ":", port_,
           options_.token.empty() ? " (no token)" : " (bearer token required)");
   return absl::OkStatus();
@@ -193,15 +171,6 @@ int WsControlServer::OnEvent(lws* wsi, int reason, Connection** slot, void* in, 
 
 namespace {
 
-std::string Header(lws* wsi, lws_token_indexes token) {
-  int n = lws_hdr_total_length(wsi, token);
-  if (n <= 0) return {};
-  std::string value(static_cast<size_t>(n) + 1, '\0');
-  int copied = lws_hdr_copy(wsi, value.data(), n + 1, token);
-  value.resize(copied > 0 ? static_cast<size_t>(copied) : 0);
-  return value;
-}
-
 // Answers an upgrade request with a bodiless HTTP/1.1 error. lws_return_http_status()
 // would write "HTTP/1.0" at this stage of an upgrade, which strict clients refuse.
 void RefuseUpgrade(lws* wsi, unsigned int status) {
@@ -246,7 +215,7 @@ int WsControlServer::CheckUpgrade(lws* wsi) {
       status = HTTP_STATUS_FORBIDDEN;
     }
   } else {
-    std::string header = Header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    std::string header = LwsHeader(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     if (!BearerTokenMatches(header, options_.token)) {
       why = header.empty() ? "no bearer token" : "wrong bearer token";
       status = HTTP_STATUS_UNAUTHORIZED;
