@@ -2,6 +2,7 @@
 
 #include "base/str_cat.h"
 #include "base/check.h"
+#include "base/log.h"
 
 namespace sfu::control {
 
@@ -101,7 +102,14 @@ void Dispatcher::Invoke(Request request, std::shared_ptr<Pending> pending, size_
     }
     pending->Fill(slot, std::move(response));
   });
-  it->second(request.params, std::move(reply));
+  // Handlers validate their params, but a JSON type error they missed must not take the
+  // process down. The Reply is the handler's: unwinding destroys it (or whatever holds
+  // it answers later), which answers the request with an internal error.
+  try {
+    it->second(request.params, std::move(reply));
+  } catch (const std::exception& e) {
+    SFU_LOG(kError, kControl, "method ", request.method, " threw: ", e.what());
+  }
 }
 
 std::string Dispatcher::OversizedResponse(size_t size, size_t limit) {

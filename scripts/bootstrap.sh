@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # Installs what building and testing sfu needs, from Debian 12's packages. Does nothing
-# when everything is present. Usage: scripts/bootstrap.sh [--fuzz]
-#   --fuzz   also clang and its runtime, for the libFuzzer targets (the fuzz preset)
+# when everything is present. Usage: scripts/bootstrap.sh [--fuzz | --build-only]
+#   --fuzz        also clang and its runtime, for the libFuzzer targets (the fuzz preset)
+#   --build-only  only what building needs (no test clients), e.g. for a container image
 set -euo pipefail
 
-packages=(
+build_packages=(
   # Toolchain
   g++ cmake ninja-build ccache pkg-config
   # Libraries
   libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
   libwebsockets-dev libwebsockets-evlib-uv zlib1g-dev
-  # Tests and benchmarks; real WebRTC clients for the end-to-end tests
-  googletest libgtest-dev libgmock-dev libbenchmark-dev python3 python3-websockets
-  python3-aiortc python3-numpy python3-pil chromium chromium-driver
+  # Tests and benchmarks (they are built with the project)
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+)
+test_packages=(
+  # Real WebRTC clients for the end-to-end tests
+  python3 python3-websockets python3-aiortc python3-numpy python3-pil chromium chromium-driver
   # Network namespaces and packet filtering for the ICE-TCP test
   iproute2 nftables util-linux
 )
-if [[ "${1:-}" == "--fuzz" ]]; then
-  packages+=(clang libclang-rt-14-dev)
-fi
+packages=("${build_packages[@]}")
+case "${1:-}" in
+  --build-only) ;;
+  --fuzz) packages+=("${test_packages[@]}" clang libclang-rt-14-dev) ;;
+  *) packages+=("${test_packages[@]}") ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -18,7 +18,7 @@ Status WebRtcTransport::Connect(std::string remote_ice_ufrag, DtlsRole local_rol
                                 std::string fingerprint_algorithm, std::string fingerprint) {
   if (dtls_role_) return InvalidStateError("transport already connected");
   if (!SupportedFingerprintAlgorithm(fingerprint_algorithm)) {
-    return InvalidParamsError("dtlsParameters.fingerprints",
+    return InvalidParamsError("params.dtlsParameters.fingerprints",
                               StrCat("unsupported hash function \"", fingerprint_algorithm, "\""));
   }
   if (!remote_ice_ufrag.empty()) ice_.SetRemoteUfrag(std::move(remote_ice_ufrag));

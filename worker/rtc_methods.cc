@@ -138,6 +138,9 @@ void TransportConnect(SfuServer& server, const Json& params, Reply reply) {
   if (!dtls || !dtls->is_object()) {
     return std::move(reply)(InvalidParamsError("params.dtlsParameters", "is required (an object)"));
   }
+  if (dtls->contains("role") && !(*dtls)["role"].is_string()) {
+    return std::move(reply)(InvalidParamsError("params.dtlsParameters.role", "must be a string"));
+  }
   std::string role = dtls->value("role", "auto");
   DtlsRole local;
   if (role == "client") {
@@ -161,7 +164,8 @@ void TransportConnect(SfuServer& server, const Json& params, Reply reply) {
   std::string remote_ufrag;
   if (params.contains("iceParameters")) {
     const Json& ice = params["iceParameters"];
-    if (!ice.is_object() || (ice.contains("usernameFragment") && !ice["usernameFragment"].is_string())) {
+    if (!ice.is_object()) return std::move(reply)(InvalidParamsError("params.iceParameters", "must be an object"));
+    if (ice.contains("usernameFragment") && !ice["usernameFragment"].is_string()) {
       return std::move(reply)(InvalidParamsError("params.iceParameters.usernameFragment", "must be a string"));
     }
     remote_ufrag = ice.value("usernameFragment", "");
@@ -211,7 +215,9 @@ void CloseTransport(SfuServer& server, const Json& params, Reply reply) {
         return Json::object();
       },
       [&server, shared, id = *id](StatusOr<Json> outcome) {
-        server.directory().transport_router.erase(id);
+        if (outcome.ok() || outcome.status().code() == absl::StatusCode::kNotFound) {
+          server.directory().transport_router.erase(id);
+        }
         std::move(*shared)(std::move(outcome));
       });
 }

@@ -93,8 +93,11 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
   }
 
   nlohmann::json TupleJson(const ice::Tuple& t) const {
-    return {{"localAddress", worker_.socket_->local_address().IpString()},
-            {"localPort", worker_.socket_->local_address().port()},
+    const SocketAddress& local = t.protocol == ice::Protocol::kTcp && worker_.tcp_
+                                     ? worker_.tcp_->local_address()
+                                     : worker_.socket_->local_address();
+    return {{"localAddress", local.IpString()},
+            {"localPort", local.port()},
             {"remoteIp", t.remote.IpString()},
             {"remotePort", t.remote.port()},
             {"protocol", ProtocolName(t.protocol)}};
@@ -265,14 +268,21 @@ Status RtcWorker::ConnectTransport(const std::string& transport_id, const std::s
   return host->transport().Connect(remote_ufrag, local_role, fingerprint_algorithm, fingerprint);
 }
 
-StatusOr<ice::Credentials> RtcWorker::RestartIce(const std::string& transport_id) {
+StatusOr<ice::Credentials> RtcWorker::RestartIce(const std::string& transport_id,
+                                                 const std::string& remote_ufrag) {
   TransportHost* host = FindTransport(transport_id);
   if (!host) return NotFoundError(StrCat("no transport ", transport_id));
   ice::Credentials fresh = RandomIceCredentials();
   by_ufrag_.erase(host->transport().ice().local().ufrag);
   by_ufrag_[fresh.ufrag] = host;
-  host->transport().RestartIce(fresh, "");
+  host->transport().RestartIce(fresh, remote_ufrag);
   return fresh;
+}
+
+StatusOr<std::string> RtcWorker::RemoteUfrag(const std::string& transport_id) const {
+  TransportHost* host = FindTransport(transport_id);
+  if (!host) return NotFoundError(StrCat("no transport ", transport_id));
+  return host->transport().ice().remote_ufrag();
 }
 
 Status RtcWorker::CloseTransport(const std::string& transport_id) {

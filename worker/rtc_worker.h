@@ -66,7 +66,11 @@ class RtcWorker final : public WorkerService, public UdpSocket::Listener, public
   Status ConnectTransport(const std::string& transport_id, const std::string& remote_ufrag,
                           DtlsRole local_role, const std::string& fingerprint_algorithm,
                           const std::string& fingerprint);
-  StatusOr<ice::Credentials> RestartIce(const std::string& transport_id);
+  // ICE restart with fresh local credentials (and the peer's new ufrag, when known).
+  StatusOr<ice::Credentials> RestartIce(const std::string& transport_id,
+                                        const std::string& remote_ufrag = "");
+  // The peer's current ICE ufrag.
+  StatusOr<std::string> RemoteUfrag(const std::string& transport_id) const;
   Status CloseTransport(const std::string& transport_id);
   Status Produce(const std::string& transport_id, const std::string& producer_id,
                  ProducerParams params);

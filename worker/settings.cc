@@ -143,7 +143,8 @@ const SettingDef kSettings[] = {
        for (LogTag t : s.log_tags) StrAppend(&out, out.empty() ? "" : ",", LogTagName(t));
        return out;
      }},
-    {"rtc-listen", "IP", "address the workers' UDP sockets bind (0.0.0.0 or :: for all)",
+    {"rtc-listen", "IP",
+     "address the workers' UDP and TCP sockets bind (0.0.0.0: all IPv4, with --announced-address)",
      [](Settings& s, std::string_view v) -> Status {
        if (!ParseHostPort(StrCat(v.find(':') == std::string_view::npos ? std::string(v) : StrCat("[", v, "]"), ":0")).ok()) {
          return Why("expected an IPv4 or IPv6 address");
@@ -415,6 +416,10 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args,
   if (s.control_stdio && !set_anywhere("control-listen")) s.control_listen.reset();
   if (s.control_stdio && !set_anywhere("http-listen")) s.http_listen.reset();
 
+  if ((s.rtc_listen == "0.0.0.0" || s.rtc_listen == "::") && s.announced_address.empty()) {
+    return Invalid(StrCat("invalid --rtc-listen \"", s.rtc_listen,
+                          "\": a wildcard address needs --announced-address (the address clients reach)"));
+  }
   if (s.control_listen && !s.control_listen->IsLoopback() && s.control_token.empty()) {
     return Invalid(StrCat(
         "invalid --control-listen \"", s.control_listen->ToString(),

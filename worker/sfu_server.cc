@@ -82,9 +82,9 @@ Status SfuServer::Start() {
       };
       auto rtc = std::make_unique<RtcWorker>(loop, id, config, *cert, std::move(notify));
       if (Status st = rtc->Start(); !st.ok()) {
+        // Close what did open and let the loop finish closing it before the service goes.
         rtc->Close();
-        // The socket never opened or is closed: nothing of it outlives this call but
-        // closing handles, which the loop processes before the worker exits.
+        uv_run(loop, UV_RUN_NOWAIT);
         return absl::UnavailableError(StrCat("worker ", id, ": ", st.message()));
       }
       return std::unique_ptr<WorkerService>(std::move(rtc));

@@ -43,11 +43,14 @@ bool ValidRoom(std::string_view room) {
   return true;
 }
 
-std::string_view MediaType(std::string_view content_type) {
+// The media type of a Content-Type value, lower-cased (RFC 9110 section 8.3.1).
+std::string MediaType(std::string_view content_type) {
   size_t semi = content_type.find(';');
   std::string_view t = content_type.substr(0, semi);
   while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-  return t;
+  std::string out(t);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 void Publish(SfuServer& server, const std::string& room, const HttpRequest& req, HttpRespond respond) {
@@ -127,28 +130,43 @@ void EndSession(SfuServer& server, const std::string& transport_id, HttpRespond 
       });
 }
 
-// PATCH with an SDP fragment (RFC 8840): new ICE credentials mean an ICE restart, which
-// is answered with ours; candidates alone need nothing from an ICE-lite server.
+// The value of the first "a=NAME:" line of an SDP fragment, if any.
+std::string FragmentAttribute(std::string_view body, std::string_view name) {
+  std::string key = StrCat("a=", name, ":");
+  size_t at = body.find(key);
+  if (at == std::string_view::npos) return {};
+  std::string_view rest = body.substr(at + key.size());
+  return std::string(rest.substr(0, rest.find_first_of("\r\n")));
+}
+
+// PATCH with an SDP fragment (RFC 8840, RFC 9725 section 4.3): a fragment whose ICE ufrag
+// differs from the current one is an ICE restart, answered with our new credentials;
+// trickled candidates (with the current ufrag) need nothing from an ICE-lite server.
 void Patch(SfuServer& server, const std::string& transport_id, const HttpRequest& req, HttpRespond respond) {
   if (MediaType(req.content_type) != "application/trickle-ice-sdpfrag") {
     return respond(Text(415, "PATCH takes Content-Type: application/trickle-ice-sdpfrag"));
   }
   auto worker = server.directory().WorkerOfTransport(transport_id);
   if (!worker) return respond(Text(404, "no such WHIP session"));
-  if (req.body.find("a=ice-ufrag:") == std::string::npos) return respond({204, "", {}, ""});
+  std::string ufrag = FragmentAttribute(req.body, "ice-ufrag");
+  if (ufrag.empty()) return respond({204, "", {}, ""});
   server.RunOnRtc(
       *worker,
-      [transport_id](RtcWorker& rtc) -> StatusOr<nlohmann::json> {
-        auto ice = rtc.RestartIce(transport_id);
+      [transport_id, ufrag](RtcWorker& rtc) -> StatusOr<nlohmann::json> {
+        auto current = rtc.RemoteUfrag(transport_id);
+        if (!current.ok()) return current.status();
+        if (*current == ufrag) return nlohmann::json(nullptr);  // Trickle: nothing to do.
+        auto ice = rtc.RestartIce(transport_id, ufrag);
         if (!ice.ok()) return ice.status();
         return nlohmann::json{{"ufrag", ice->ufrag}, {"pwd", ice->pwd}};
       },
       [respond](StatusOr<nlohmann::json> outcome) {
         if (!outcome.ok()) return respond(FromStatus(outcome.status()));
-        std::string ufrag = (*outcome)["ufrag"];
-        std::string pwd = (*outcome)["pwd"];
-        respond({200, "application/trickle-ice-sdpfrag", {{"ETag", StrCat("\"", ufrag, "\"")}},
-                 StrCat("a=ice-lite\r\na=ice-ufrag:", ufrag, "\r\na=ice-pwd:", pwd, "\r\n")});
+        if (outcome->is_null()) return respond({204, "", {}, ""});
+        std::string local_ufrag = (*outcome)["ufrag"];
+        std::string local_pwd = (*outcome)["pwd"];
+        respond({200, "application/trickle-ice-sdpfrag", {{"ETag", StrCat("\"", local_ufrag, "\"")}},
+                 StrCat("a=ice-lite\r\na=ice-ufrag:", local_ufrag, "\r\na=ice-pwd:", local_pwd, "\r\n")});
       });
 }
 

@@ -81,6 +81,9 @@ StatusOr<WhipPublish> ReadWhipOffer(const sdp::Session& offer) {
     }
     if (!m.fingerprint) return InvalidParamsError("sdp", StrCat(where, " has no a=fingerprint"));
     if (m.mid.empty()) return InvalidParamsError("sdp", StrCat(where, " has no a=mid"));
+    for (const WhipPublish::Track& t : out.tracks) {
+      if (t.params.mid == m.mid) return InvalidParamsError("sdp", StrCat(where, " repeats mid ", m.mid));
+    }
     if (m.protocol.find("SAVP") == std::string::npos) {
       return Unsupported(StrCat(where, ": protocol ", m.protocol, " is not DTLS-SRTP"));
     }

@@ -25,6 +25,7 @@ class DispatcherTest : public ::testing::Test {
                     [](const Json&) -> StatusOr<Json> { return absl::InternalError("oops"); });
     d_.Register("later", [this](const Json&, Reply reply) { parked_.emplace(std::move(reply)); });
     d_.Register("forgets", [](const Json&, Reply) {});
+    d_.Register("throws", [](const Json& params, Reply) { (void)params.at("missing").get<int>(); });
   }
 
   // Sends `text`; returns the parsed responses (empty when none was sent).
@@ -188,6 +189,14 @@ TEST_F(DispatcherTest, BatchWaitsForItsSlowestMember) {
 TEST_F(DispatcherTest, AHandlerThatDropsItsReplyStillAnswers) {
   Json r = One(R"({"jsonrpc":"2.0","id":1,"method":"forgets"})");
   EXPECT_EQ(r["error"]["code"], -32603);
+}
+
+TEST_F(DispatcherTest, AHandlerThatThrowsAnswersWithAnInternalError) {
+  Json r = One(R"({"jsonrpc":"2.0","id":3,"method":"throws"})");
+  EXPECT_EQ(r["error"]["code"], -32603);
+  EXPECT_EQ(r["id"], 3);
+  // And the dispatcher keeps working.
+  EXPECT_TRUE(One(R"({"jsonrpc":"2.0","id":4,"method":"echo"})").contains("result"));
 }
 
 TEST_F(DispatcherTest, InvalidUtf8InTheIdOrParamsDoesNotThrowOnSerialize) {

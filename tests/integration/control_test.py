@@ -212,11 +212,28 @@ class SettingsTest(unittest.TestCase):
         finally:
             p.kill()
 
+    def test_media_port_in_use_is_a_clear_error(self):
+        # Worker 0's TCP port is taken: the process exits 1 naming it, without crashing.
+        import socket
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        try:
+            r = subprocess.run([SFU, "--workers", "1", "--rtc-port", str(port), "--control-listen", "none",
+                                "--http-listen", "none"], capture_output=True, timeout=10)
+        finally:
+            s.close()
+        self.assertEqual(r.returncode, 1, r.stderr.decode())
+        self.assertIn("cannot listen on TCP", r.stderr.decode())
+
     def test_help_documents_every_setting(self):
         r = subprocess.run([SFU, "--help"], capture_output=True, timeout=10)
         self.assertEqual(r.returncode, 0)
         for flag in ("--workers", "--control", "--control-listen", "--control-token",
-                     "--log-level", "--log-format", "--log-tags", "--config"):
+                     "--log-level", "--log-format", "--log-tags", "--config", "--rtc-listen",
+                     "--rtc-port", "--announced-address", "--consent-timeout", "--dtls-cert",
+                     "--dtls-key", "--http-listen", "--whip-token"):
             self.assertIn(flag + " ", r.stdout.decode())
 
 

@@ -96,6 +96,29 @@ class WhipTest(unittest.TestCase):
         result = json.loads(out.strip().splitlines()[-1])
         return tid, stats, result
 
+    def test_rtc_methods_check_their_params(self):
+        router = self.sfu.call("router.create")["result"]["routerId"]
+        t = self.sfu.call("router.createWebRtcTransport", {"routerId": router})["result"]
+        self.assertTrue(t["iceParameters"]["iceLite"])
+        self.assertEqual({c["protocol"] for c in t["iceCandidates"]}, {"udp", "tcp"})
+        tid = t["transportId"]
+        bad = self.sfu.call("transport.connect", {"transportId": tid, "dtlsParameters": {"role": 5}})
+        self.assertEqual(bad["error"]["code"], -32602)
+        self.assertEqual(bad["error"]["data"]["field"], "params.dtlsParameters.role")
+        bad = self.sfu.call("transport.connect", {"transportId": tid, "dtlsParameters": {
+            "role": "client", "fingerprints": [{"algorithm": "md5", "value": "AA"}]}})
+        self.assertEqual(bad["error"]["data"]["field"], "params.dtlsParameters.fingerprints")
+        ok = self.sfu.call("transport.connect", {"transportId": tid, "dtlsParameters": {
+            "role": "client", "fingerprints": [{"algorithm": "sha-256", "value": "AA:BB"}]}})
+        self.assertEqual(ok["result"]["dtlsLocalRole"], "server")
+        again = self.sfu.call("transport.connect", {"transportId": tid, "dtlsParameters": {
+            "role": "client", "fingerprints": [{"algorithm": "sha-256", "value": "AA:BB"}]}})
+        self.assertEqual(again["error"]["data"]["type"], "InvalidState")
+        self.assertEqual(self.sfu.call("transport.getStats", {"transportId": "nope"})["error"]["code"], -32001)
+        self.assertEqual(self.sfu.call("router.closeTransport", {"routerId": router, "transportId": tid})["result"], {})
+        self.assertEqual(self.sfu.call("router.close", {"routerId": router})["result"], {})
+        self.assertEqual(self.sfu.call("router.close", {"routerId": router})["error"]["code"], -32001)
+
     @unittest.skipUnless(have_aiortc(), "python3-aiortc not installed")
     def test_aiortc_publishes_audio_and_video(self):
         tid, stats, result = self.run_client(
@@ -145,6 +168,15 @@ class WhipTest(unittest.TestCase):
         self.assertIn("a=recvonly", answer)
         location = headers["Location"]
         self.assertTrue(location.startswith("/whip/room3/"))
+        # Trickle (the offer's own ufrag) needs nothing; a new ufrag is an ICE restart.
+        offer_ufrag = [l for l in offer.splitlines() if l.startswith("a=ice-ufrag:")][0].split(":", 1)[1]
+        frag = "a=ice-ufrag:%s\r\na=ice-pwd:x\r\na=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n"
+        status, _, _ = http("PATCH", self.base + location, frag % offer_ufrag, "application/trickle-ice-sdpfrag")
+        self.assertEqual(status, 204)
+        status, _, body = http("PATCH", self.base + location, frag % "newUfrag", "application/trickle-ice-sdpfrag")
+        self.assertEqual(status, 200)
+        self.assertIn("a=ice-ufrag:", body)
+        self.assertNotIn(offer_ufrag, body)
         status, _, _ = http("DELETE", self.base + location)
         self.assertEqual(status, 200)
         self.assertEqual(self.sfu.call("worker.getInfo")["result"]["workers"], 2)

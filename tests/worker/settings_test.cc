@@ -144,6 +144,16 @@ TEST_F(SettingsTest, StdioControlDropsTheDefaultWebSocketListener) {
   EXPECT_EQ(r->settings.control_listen->port, 7);
 }
 
+TEST_F(SettingsTest, WildcardRtcListenNeedsAnAnnouncedAddress) {
+  EXPECT_THAT(Error({"--rtc-listen", "0.0.0.0"}), HasSubstr("needs --announced-address"));
+  auto r = Parse({"--rtc-listen", "0.0.0.0", "--announced-address", "sfu.example.com"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->settings.announced_address, "sfu.example.com");
+  EXPECT_THAT(Error({"--rtc-listen", "nope"}), HasSubstr("IPv4 or IPv6"));
+  EXPECT_THAT(Error({"--announced-address", "bad address!"}), HasSubstr("host name"));
+  EXPECT_THAT(Error({"--rtc-port", "70000"}), HasSubstr("--rtc-port"));
+}
+
 TEST_F(SettingsTest, NonLoopbackListenNeedsAToken) {
   EXPECT_THAT(Error({"--control-listen", "0.0.0.0:8090"}), HasSubstr("needs a token"));
   EXPECT_THAT(Error({"--control-listen", "[::]:8090"}), HasSubstr("needs a token"));

@@ -99,6 +99,7 @@ class IceLiteAgent {
 
   State state() const { return state_; }
   const Credentials& local() const { return local_; }
+  const std::string& remote_ufrag() const { return remote_ufrag_; }
   const std::optional<Tuple>& selected() const { return selected_; }
   const Counters& counters() const { return counters_; }
   // Whether a packet from `tuple` belongs to this agent's selected path.
