@@ -11,12 +11,10 @@
 namespace sfu::control {
 
 struct HttpServer::Exchange {
-  HttpServer* server = nullptr;
   lws* wsi = nullptr;
   HttpRequest request;
   bool too_large = false;
   bool dispatched = false;
-  bool alive = true;
   std::optional<HttpResponse> response;
   std::shared_ptr<bool> valid = std::make_shared<bool>(true);
 };
@@ -117,7 +115,6 @@ int HttpServer::OnEvent(lws* wsi, int reason, Exchange** slot, void* in, size_t 
         delete *slot;
       }
       auto* e = new Exchange();
-      e->server = this;
       e->wsi = wsi;
       e->request.method = Method(wsi);
       e->request.path = std::string(static_cast<const char*>(in), len);

@@ -41,18 +41,17 @@ void WebRtcTransport::MaybeStartDtls() {
 
 void WebRtcTransport::OnPacket(std::span<uint8_t> data, const ice::Tuple& from, Timestamp now) {
   if (closed_ || data.empty()) return;
-  counters_.bytes_in += data.size();
   uint8_t first = data[0];
   if (first < 4) {
-    auto message = stun::StunMessage::Parse(data);
-    if (!message) {
+    if (auto message = stun::StunMessage::Parse(data)) {
+      OnStun(*message, from, now);
+    } else {
+      counters_.bytes_in += data.size();
       ++counters_.dropped_unknown;
-      return;
     }
-    auto result = ice_.OnStun(*message, from, now, stun_out_);
-    if (!result.response.empty()) sender_.SendTo(from, result.response);
     return;
   }
+  counters_.bytes_in += data.size();
   if (!ice_.IsSelected(from)) {
     ++counters_.dropped_not_selected;
     return;
@@ -66,6 +65,14 @@ void WebRtcTransport::OnPacket(std::span<uint8_t> data, const ice::Tuple& from, 
     return;
   }
   ++counters_.dropped_unknown;
+}
+
+void WebRtcTransport::OnStun(const stun::StunMessage& message, const ice::Tuple& from,
+                             Timestamp now) {
+  if (closed_) return;
+  counters_.bytes_in += message.bytes().size();
+  auto result = ice_.OnStun(message, from, now, stun_out_);
+  if (!result.response.empty()) sender_.SendTo(from, result.response);
 }
 
 void WebRtcTransport::OnSrtp(std::span<uint8_t> data, Timestamp now) {

@@ -62,6 +62,8 @@ class WebRtcTransport final : public ice::IceLiteAgent::Listener, public DtlsSes
 
   // One received datagram (or RFC 4571 frame), decrypted in place when it is SRTP.
   void OnPacket(std::span<uint8_t> data, const ice::Tuple& from, Timestamp now);
+  // A STUN message already parsed by the caller (who routed it by its USERNAME).
+  void OnStun(const stun::StunMessage& message, const ice::Tuple& from, Timestamp now);
   void OnTimer(Timestamp now);
 
   // Encrypts the packet held in the first `len` bytes of `buffer` (which has room for

@@ -220,7 +220,7 @@ nlohmann::json RtcWorker::Dump() const {
 
 Status RtcWorker::CreateRouter(const std::string& router_id) {
   if (routers_.contains(router_id)) return InvalidStateError(StrCat("router ", router_id, " exists"));
-  routers_[router_id] = RouterHost{router_id, {}};
+  routers_[router_id] = RouterHost{};
   return absl::OkStatus();
 }
 
@@ -344,7 +344,7 @@ void RtcWorker::Route(std::span<uint8_t> data, const ice::Tuple& tuple, Transpor
       if (auto username = m->Username()) {
         std::string ufrag(username->substr(0, username->find(':')));
         if (auto it = by_ufrag_.find(ufrag); it != by_ufrag_.end()) {
-          it->second->transport().OnPacket(data, tuple, now);
+          it->second->transport().OnStun(*m, tuple, now);
           return;
         }
       }

@@ -87,7 +87,6 @@ class RtcWorker final : public WorkerService, public UdpSocket::Listener, public
  private:
   class TransportHost;
   struct RouterHost {
-    std::string id;
     std::vector<std::string> transports;
   };
   static void OnTimer(uv_timer_t* timer);

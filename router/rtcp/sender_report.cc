@@ -12,6 +12,13 @@ bool ReadBlocks(ByteReader& r, uint8_t count, ReportBlocks& out) {
   return true;
 }
 
+bool WriteBlocks(ByteWriter& w, const ReportBlocks& blocks) {
+  for (const ReportBlock& b : blocks) {
+    if (!b.Write(w)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<SenderReport> SenderReport::Parse(std::span<const uint8_t> packet) {
@@ -40,8 +47,7 @@ size_t SenderReport::Write(std::span<uint8_t> out) const {
   ByteWriter w(out);
   bool ok = WriteHeader(w, static_cast<uint8_t>(blocks.size()), kSenderReport, size()) &&
             w.WriteU32(ssrc) && w.WriteU64(ntp_time) && w.WriteU32(rtp_timestamp) &&
-            w.WriteU32(packet_count) && w.WriteU32(octet_count);
-  for (const ReportBlock& b : blocks) ok = ok && b.Write(w);
+            w.WriteU32(packet_count) && w.WriteU32(octet_count) && WriteBlocks(w, blocks);
   return ok ? w.size() : 0;
 }
 
@@ -62,8 +68,7 @@ size_t ReceiverReport::Write(std::span<uint8_t> out) const {
   if (blocks.size() > 31) return 0;
   ByteWriter w(out);
   bool ok = WriteHeader(w, static_cast<uint8_t>(blocks.size()), kReceiverReport, size()) &&
-            w.WriteU32(ssrc);
-  for (const ReportBlock& b : blocks) ok = ok && b.Write(w);
+            w.WriteU32(ssrc) && WriteBlocks(w, blocks);
   return ok ? w.size() : 0;
 }
 
