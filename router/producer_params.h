@@ -17,6 +17,15 @@ struct ProducerCodec {
   int channels = 0;
   std::string fmtp;
   std::optional<int> rtx_payload_type;
+  // RTCP feedback the sender accepts for this codec (RFC 4585): "nack", "nack pli",
+  // "ccm fir", "goog-remb", "transport-cc".
+  std::vector<std::string> rtcp_feedback;
+};
+
+// A negotiated RTP header extension (RFC 8285).
+struct HeaderExtension {
+  std::string uri;
+  int id = 0;
 };
 
 struct ProducerEncoding {
@@ -34,6 +43,8 @@ struct ProducerParams {
   int mid_extension_id = 0;
   int rid_extension_id = 0;
   int repaired_rid_extension_id = 0;
+  // Every extension the sender uses, by URI (what the router may forward).
+  std::vector<HeaderExtension> header_extensions;
 };
 
 }  // namespace sfu

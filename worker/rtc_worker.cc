@@ -2,8 +2,10 @@
 
 #include <openssl/rand.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/str_cat.h"
+#include "worker/media_json.h"
 
 namespace sfu {
 namespace {
@@ -24,20 +26,28 @@ std::string_view ProtocolName(ice::Protocol p) { return p == ice::Protocol::kUdp
 
 std::string RandomId() { return RandomString(24); }
 
+uint32_t RandomSsrc() {
+  uint32_t v = 0;
+  while (v == 0) RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof(v));
+  return v;
+}
+
 ice::Credentials RandomIceCredentials() {
   // ICE: ufrag at least 4 characters, password at least 22 (RFC 8839 section 5.4).
   return {RandomString(16), RandomString(32)};
 }
 
 class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
-                                       public WebRtcTransport::Listener {
+                                       public WebRtcTransport::Listener,
+                                       public PacketSink {
  public:
-  TransportHost(RtcWorker& worker, std::string id, std::string router_id, ice::Credentials ice)
+  TransportHost(RtcWorker& worker, std::string id, std::string router_id, Router& router, ice::Credentials ice)
       : worker_(worker),
         id_(std::move(id)),
         router_id_(std::move(router_id)),
         transport_(*worker.dtls_context_, std::move(ice), *this, *this,
-                   worker.config_.consent_timeout) {}
+                   worker.config_.consent_timeout),
+        endpoint_(router, *this, RandomSsrc(), StrCat("sfu-", id_.substr(0, 8))) {}
 
   const std::string& id() const { return id_; }
   const std::string& router_id() const { return router_id_; }
@@ -45,19 +55,13 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
   const WebRtcTransport& transport() const { return transport_; }
   std::optional<ice::Tuple>& indexed() { return indexed_; }
 
-  void AddProducer(std::unique_ptr<Producer> p) {
-    demuxer_.Add(p.get());
-    producers_.push_back(std::move(p));
-  }
-  bool HasProducer(const std::string& id) const {
-    for (const auto& p : producers_) {
-      if (p->id() == id) return true;
-    }
-    return false;
-  }
+  RtpEndpoint& endpoint() { return endpoint_; }
+  const RtpEndpoint& endpoint() const { return endpoint_; }
+  std::string& name() { return name_; }
 
   nlohmann::json Stats() const {
     const auto& c = transport_.counters();
+    RtpEndpointCounters e = endpoint_.counters();
     nlohmann::json j = {
         {"transportId", id_},
         {"iceState", ice::StateName(transport_.ice().state())},
@@ -66,29 +70,28 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
         {"rtcpPacketsReceived", c.rtcp_in},
         {"bytesReceived", c.bytes_in},
         {"rtpPacketsSent", c.rtp_out},
+        {"rtcpPacketsSent", c.rtcp_out},
         {"bytesSent", c.bytes_out},
         {"srtpAuthFailures", c.srtp_auth_failures},
         {"droppedNotSelected", c.dropped_not_selected},
         {"droppedBeforeSrtp", c.dropped_before_srtp},
-        {"rtpUnmatched", demuxer_.unmatched()},
+        {"rtpUnmatched", e.rtp_unmatched},
+        {"rtcpMalformed", e.rtcp_malformed},
+        {"rtcpUnknownSsrc", e.rtcp_unknown_ssrc},
+        {"receiverReportsSent", e.receiver_reports_sent},
+        {"senderReportsSent", e.sender_reports_sent},
         {"iceChecks", transport_.ice().counters().requests},
         {"iceBadIntegrity", transport_.ice().counters().bad_integrity},
     };
     if (auto p = transport_.srtp_profile()) j["srtpCryptoSuite"] = InfoOf(*p).openssl_name;
     if (const auto& t = transport_.ice().selected()) j["selectedTuple"] = TupleJson(*t);
+    Timestamp now = worker_.Now();
     nlohmann::json producers = nlohmann::json::array();
-    for (const auto& p : producers_) {
-      nlohmann::json streams = nlohmann::json::array();
-      for (const ProducerStreamStats& s : p->Stats()) {
-        streams.push_back({{"ssrc", s.ssrc}, {"rid", s.rid}, {"rtx", s.rtx},
-                           {"packetsReceived", s.packets}, {"bytesReceived", s.bytes},
-                           {"packetsLost", s.packets_lost}, {"jitter", s.jitter_seconds}});
-      }
-      producers.push_back({{"producerId", p->id()}, {"kind", p->params().kind},
-                           {"mid", p->params().mid}, {"packetsReceived", p->packets()},
-                           {"streams", std::move(streams)}});
-    }
+    for (const Producer* p : endpoint_.producers()) producers.push_back(ProducerStatsJson(*p, now));
     j["producers"] = std::move(producers);
+    nlohmann::json consumers = nlohmann::json::array();
+    for (const Consumer* cons : endpoint_.consumers()) consumers.push_back(ConsumerStatsJson(*cons));
+    j["consumers"] = std::move(consumers);
     return j;
   }
 
@@ -127,13 +130,15 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
     if (!reason.empty()) params["reason"] = reason;
     worker_.notify_("transport.dtlsStateChange", std::move(params));
   }
-  void OnRtp(std::span<uint8_t> packet, Timestamp now) override {
-    auto rtp = rtp::RtpPacket::Parse(packet);
-    if (!rtp) return;
-    if (auto match = demuxer_.Find(*rtp)) match->producer->Receive(*rtp, match->encoding, match->rtx, now);
+  void OnRtp(std::span<uint8_t> packet, Timestamp now) override { endpoint_.OnRtp(packet, now); }
+  void OnRtcp(std::span<uint8_t> packet, Timestamp now) override { endpoint_.OnRtcp(packet, now); }
+
+  // PacketSink: the router's packets, encrypted and queued for the batched send.
+  void SendRtp(std::span<uint8_t> buffer, size_t len) override {
+    if (transport_.srtp_ready()) transport_.SendRtp(buffer, len);
   }
-  void OnRtcp(std::span<uint8_t>, Timestamp) override {
-    // Sender and receiver reports are handled by the router issue's RTCP code.
+  void SendRtcp(std::span<uint8_t> buffer, size_t len) override {
+    if (transport_.srtp_ready()) transport_.SendRtcp(buffer, len);
   }
 
  private:
@@ -141,8 +146,8 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
   std::string id_;
   std::string router_id_;
   WebRtcTransport transport_;
-  RtpDemuxer demuxer_;
-  std::vector<std::unique_ptr<Producer>> producers_;
+  RtpEndpoint endpoint_;
+  std::string name_;
   std::optional<ice::Tuple> indexed_;
 };
 
@@ -172,7 +177,7 @@ Status RtcWorker::Start() {
   tcp_ = std::move(*tcp);
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
-  uv_timer_start(&timer_, OnTimer, 50, 50);
+  uv_timer_start(&timer_, OnTimer, 20, 20);  // NACK retries and RTCP need ~20 ms.
   timer_open_ = true;
   SFU_LOG(kInfo, kWorker, "worker ", worker_id_, " RTC on UDP ", socket_->local_address().ToString(),
           " and TCP ", tcp_->local_address().ToString());
@@ -182,8 +187,13 @@ Status RtcWorker::Start() {
 void RtcWorker::OnTimer(uv_timer_t* timer) {
   auto* self = static_cast<RtcWorker*>(timer->data);
   Timestamp now = Timestamp::Micros(static_cast<int64_t>(uv_hrtime() / 1000));
-  for (auto& [id, host] : self->transports_) host->transport().OnTimer(now);
+  for (auto& [id, host] : self->transports_) {
+    host->transport().OnTimer(now);
+    if (host->transport().srtp_ready()) host->endpoint().OnTimer(now);
+  }
 }
+
+Timestamp RtcWorker::Now() const { return Timestamp::Micros(static_cast<int64_t>(uv_hrtime() / 1000)); }
 
 void RtcWorker::Close() {
   for (auto& [id, host] : transports_) host->transport().Close();
@@ -220,7 +230,12 @@ nlohmann::json RtcWorker::Dump() const {
 
 Status RtcWorker::CreateRouter(const std::string& router_id) {
   if (routers_.contains(router_id)) return InvalidStateError(StrCat("router ", router_id, " exists"));
-  routers_[router_id] = RouterHost{};
+  RouterOptions options;
+  options.producer.keyframe_request_delay = config_.keyframe_request_delay;
+  options.clock.unix_minus_monotonic_us = SystemClock::Instance().WallMicros() - Now().us();
+  RouterHost host;
+  host.router = std::make_unique<Router>(router_id, options, this);
+  routers_[router_id] = std::move(host);
   return absl::OkStatus();
 }
 
@@ -240,7 +255,8 @@ StatusOr<WebRtcTransportInfo> RtcWorker::CreateWebRtcTransport(const std::string
   if (it == routers_.end()) return NotFoundError(StrCat("no router ", router_id));
   if (!socket_) return InvalidStateError("the worker has no socket");
   ice::Credentials ice = RandomIceCredentials();
-  auto host = std::make_unique<TransportHost>(*this, transport_id, router_id, ice);
+  if (transports_.contains(transport_id)) return InvalidStateError(StrCat("transport ", transport_id, " exists"));
+  auto host = std::make_unique<TransportHost>(*this, transport_id, router_id, *it->second.router, ice);
   by_ufrag_[ice.ufrag] = host.get();
   transports_[transport_id] = std::move(host);
   it->second.transports.push_back(transport_id);
@@ -289,6 +305,14 @@ Status RtcWorker::CloseTransport(const std::string& transport_id) {
   auto it = transports_.find(transport_id);
   if (it == transports_.end()) return NotFoundError(StrCat("no transport ", transport_id));
   TransportHost* host = it->second.get();
+  if (auto r = routers_.find(host->router_id()); r != routers_.end()) {
+    for (const Consumer* c : host->endpoint().consumers()) consumer_router_.erase(c->id());
+    for (const Producer* p : host->endpoint().producers()) {
+      for (const Consumer* c : r->second.router->ConsumersOf(*p)) consumer_router_.erase(c->id());
+      producer_router_.erase(p->id());
+    }
+    r->second.router->CloseEndpoint(host->endpoint());
+  }
   host->transport().Close();
   by_ufrag_.erase(host->transport().ice().local().ufrag);
   Unindex(host);
@@ -301,9 +325,173 @@ Status RtcWorker::Produce(const std::string& transport_id, const std::string& pr
                           ProducerParams params) {
   TransportHost* host = FindTransport(transport_id);
   if (!host) return NotFoundError(StrCat("no transport ", transport_id));
-  if (host->HasProducer(producer_id)) return InvalidStateError(StrCat("producer ", producer_id, " exists"));
-  host->AddProducer(std::make_unique<Producer>(producer_id, std::move(params)));
+  if (producer_router_.contains(producer_id)) return InvalidStateError(StrCat("producer ", producer_id, " exists"));
+  Router& router = host->endpoint().router();
+  auto p = router.Produce(host->endpoint(), producer_id, std::move(params));
+  if (!p.ok()) return p.status();
+  producer_router_[producer_id] = &router;
   return absl::OkStatus();
+}
+
+StatusOr<ConsumerInfo> RtcWorker::Consume(const std::string& transport_id, const std::string& consumer_id,
+                                          const std::string& producer_id, const RtpCapabilities& capabilities,
+                                          const std::string& mid, bool paused) {
+  TransportHost* host = FindTransport(transport_id);
+  if (!host) return NotFoundError(StrCat("no transport ", transport_id));
+  if (consumer_router_.contains(consumer_id)) return InvalidStateError(StrCat("consumer ", consumer_id, " exists"));
+  Router& router = host->endpoint().router();
+  Producer* producer = router.FindProducer(producer_id);
+  if (!producer) return NotFoundError(StrCat("no producer ", producer_id, " in router ", router.id()));
+  auto params = DeriveConsumerParams(producer->params(), capabilities, mid, RandomSsrc(), RandomSsrc());
+  if (!params.ok()) return params.status();
+  ConsumerParams copy = *params;
+  auto c = router.Consume(host->endpoint(), consumer_id, producer_id, std::move(*params), Now());
+  if (!c.ok()) return c.status();
+  if (paused) (*c)->Pause();
+  consumer_router_[consumer_id] = &router;
+  return ConsumerInfo{consumer_id, producer_id, std::move(copy)};
+}
+
+Router* RtcWorker::RouterOfProducer(const std::string& producer_id) const {
+  auto it = producer_router_.find(producer_id);
+  return it == producer_router_.end() ? nullptr : it->second;
+}
+
+Router* RtcWorker::RouterOfConsumer(const std::string& consumer_id) const {
+  auto it = consumer_router_.find(consumer_id);
+  return it == consumer_router_.end() ? nullptr : it->second;
+}
+
+Status RtcWorker::CloseProducer(const std::string& producer_id) {
+  Router* router = RouterOfProducer(producer_id);
+  if (!router) return NotFoundError(StrCat("no producer ", producer_id));
+  if (Producer* p = router->FindProducer(producer_id)) {
+    for (const Consumer* c : router->ConsumersOf(*p)) consumer_router_.erase(c->id());
+  }
+  producer_router_.erase(producer_id);
+  return router->CloseProducer(producer_id);
+}
+
+Status RtcWorker::CloseConsumer(const std::string& consumer_id) {
+  Router* router = RouterOfConsumer(consumer_id);
+  if (!router) return NotFoundError(StrCat("no consumer ", consumer_id));
+  consumer_router_.erase(consumer_id);
+  return router->CloseConsumer(consumer_id);
+}
+
+Status RtcWorker::PauseProducer(const std::string& producer_id, bool pause) {
+  Router* router = RouterOfProducer(producer_id);
+  if (!router) return NotFoundError(StrCat("no producer ", producer_id));
+  return pause ? router->PauseProducer(producer_id) : router->ResumeProducer(producer_id, Now());
+}
+
+Status RtcWorker::PauseConsumer(const std::string& consumer_id, bool pause) {
+  Router* router = RouterOfConsumer(consumer_id);
+  if (!router) return NotFoundError(StrCat("no consumer ", consumer_id));
+  return pause ? router->PauseConsumer(consumer_id) : router->ResumeConsumer(consumer_id, Now());
+}
+
+Status RtcWorker::RequestKeyFrame(const std::string& consumer_id) {
+  Router* router = RouterOfConsumer(consumer_id);
+  Consumer* c = router ? router->FindConsumer(consumer_id) : nullptr;
+  if (!c) return NotFoundError(StrCat("no consumer ", consumer_id));
+  if (c->kind() != "video") return InvalidStateError("keyframes are for video consumers");
+  router->RequestKeyFrame(*c, Now());
+  return absl::OkStatus();
+}
+
+StatusOr<bool> RtcWorker::CanConsume(const std::string& router_id, const std::string& producer_id,
+                                     const RtpCapabilities& capabilities) const {
+  auto it = routers_.find(router_id);
+  if (it == routers_.end()) return NotFoundError(StrCat("no router ", router_id));
+  Producer* p = it->second.router->FindProducer(producer_id);
+  if (!p) return NotFoundError(StrCat("no producer ", producer_id, " in router ", router_id));
+  return DeriveConsumerParams(p->params(), capabilities, "", 1, 2).ok();
+}
+
+StatusOr<nlohmann::json> RtcWorker::ProducerStats(const std::string& producer_id) const {
+  Router* router = RouterOfProducer(producer_id);
+  Producer* p = router ? router->FindProducer(producer_id) : nullptr;
+  if (!p) return NotFoundError(StrCat("no producer ", producer_id));
+  return ProducerStatsJson(*p, Now());
+}
+
+StatusOr<nlohmann::json> RtcWorker::ConsumerStats(const std::string& consumer_id) const {
+  Router* router = RouterOfConsumer(consumer_id);
+  Consumer* c = router ? router->FindConsumer(consumer_id) : nullptr;
+  if (!c) return NotFoundError(StrCat("no consumer ", consumer_id));
+  return ConsumerStatsJson(*c);
+}
+
+StatusOr<nlohmann::json> RtcWorker::ProducerDump(const std::string& producer_id) const {
+  Router* router = RouterOfProducer(producer_id);
+  Producer* p = router ? router->FindProducer(producer_id) : nullptr;
+  if (!p) return NotFoundError(StrCat("no producer ", producer_id));
+  nlohmann::json consumers = nlohmann::json::array();
+  for (const Consumer* c : router->ConsumersOf(*p)) consumers.push_back(c->id());
+  nlohmann::json j = ProducerParamsJson(*p);
+  j["routerId"] = router->id();
+  j["consumerIds"] = std::move(consumers);
+  return j;
+}
+
+StatusOr<nlohmann::json> RtcWorker::ConsumerDump(const std::string& consumer_id) const {
+  Router* router = RouterOfConsumer(consumer_id);
+  Consumer* c = router ? router->FindConsumer(consumer_id) : nullptr;
+  if (!c) return NotFoundError(StrCat("no consumer ", consumer_id));
+  nlohmann::json j = ConsumerParamsJson(*c);
+  j["routerId"] = router->id();
+  return j;
+}
+
+StatusOr<std::vector<const Producer*>> RtcWorker::TransportProducers(const std::string& transport_id) const {
+  TransportHost* host = FindTransport(transport_id);
+  if (!host) return NotFoundError(StrCat("no transport ", transport_id));
+  return std::vector<const Producer*>(host->endpoint().producers().begin(), host->endpoint().producers().end());
+}
+
+StatusOr<std::vector<PublisherInfo>> RtcWorker::Publishers(const std::string& router_id) const {
+  auto it = routers_.find(router_id);
+  if (it == routers_.end()) return NotFoundError(StrCat("no router ", router_id));
+  std::vector<PublisherInfo> out;
+  for (const std::string& t : it->second.transports) {
+    TransportHost* host = FindTransport(t);
+    if (!host || host->endpoint().producers().empty()) continue;
+    PublisherInfo info{t, host->name(), {}};
+    for (const Producer* p : host->endpoint().producers()) info.producers.push_back(p);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+void RtcWorker::SetTransportName(const std::string& transport_id, std::string name) {
+  if (TransportHost* host = FindTransport(transport_id)) host->name() = std::move(name);
+}
+
+void RtcWorker::OnProducerScore(const Producer& producer) {
+  nlohmann::json scores = nlohmann::json::array();
+  for (const ProducerStreamStats& s : producer.Stats(Now())) {
+    scores.push_back({{"encodingIdx", s.encoding}, {"ssrc", s.ssrc}, {"rid", s.rid}, {"score", s.score}});
+  }
+  notify_("producer.score", {{"producerId", producer.id()}, {"score", std::move(scores)}});
+}
+
+void RtcWorker::OnConsumerScore(const Consumer& consumer) {
+  notify_("consumer.score", {{"consumerId", consumer.id()},
+                             {"score", {{"score", consumer.score()}, {"producerScore", consumer.producer().score()}}}});
+}
+
+void RtcWorker::OnConsumerProducerPause(const Consumer& consumer) {
+  notify_("consumer.producerPause", {{"consumerId", consumer.id()}});
+}
+
+void RtcWorker::OnConsumerProducerResume(const Consumer& consumer) {
+  notify_("consumer.producerResume", {{"consumerId", consumer.id()}});
+}
+
+void RtcWorker::OnConsumerProducerClose(const Consumer& consumer) {
+  consumer_router_.erase(consumer.id());
+  notify_("consumer.producerClose", {{"consumerId", consumer.id()}, {"producerId", consumer.producer().id()}});
 }
 
 StatusOr<nlohmann::json> RtcWorker::TransportStats(const std::string& transport_id) const {

@@ -15,8 +15,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "base/status.h"
 #include "nlohmann/json.hpp"
-#include "router/producer.h"
-#include "router/rtp_demuxer.h"
+#include "router/router.h"
+#include "router/rtp_endpoint.h"
+#include "router/rtp_parameters.h"
 #include "transport/dtls/dtls_session.h"
 #include "transport/net/tcp_server.h"
 #include "transport/net/udp_socket.h"
@@ -30,6 +31,7 @@ struct RtcConfig {
   int port = 0;
   std::string announced_address;  // Empty: listen_ip.
   TimeDelta consent_timeout = TimeDelta::Seconds(30);
+  TimeDelta keyframe_request_delay = TimeDelta::Seconds(1);
 };
 
 struct IceCandidateInfo {
@@ -48,7 +50,24 @@ struct WebRtcTransportInfo {
 // Sends a notification to the application servers (called on the worker thread).
 using Notify = std::function<void(std::string method, nlohmann::json params)>;
 
-class RtcWorker final : public WorkerService, public UdpSocket::Listener, public TcpServer::Listener {
+// A consumer as created: what an SDP answer or a JSON-RPC reply needs.
+struct ConsumerInfo {
+  std::string id;
+  std::string producer_id;
+  ConsumerParams params;
+};
+
+// A publisher (a transport with producers) as GET /rooms lists it.
+struct PublisherInfo {
+  std::string transport_id;
+  std::string name;
+  std::vector<const Producer*> producers;
+};
+
+class RtcWorker final : public WorkerService,
+                        public UdpSocket::Listener,
+                        public TcpServer::Listener,
+                        public Router::Observer {
  public:
   RtcWorker(uv_loop_t* loop, int worker_id, RtcConfig config, const DtlsCertificate& certificate,
             Notify notify);
@@ -74,6 +93,26 @@ class RtcWorker final : public WorkerService, public UdpSocket::Listener, public
   Status CloseTransport(const std::string& transport_id);
   Status Produce(const std::string& transport_id, const std::string& producer_id,
                  ProducerParams params);
+  // A consumer of `producer_id` (in the transport's router) sent on `transport_id`.
+  StatusOr<ConsumerInfo> Consume(const std::string& transport_id, const std::string& consumer_id,
+                                 const std::string& producer_id, const RtpCapabilities& capabilities,
+                                 const std::string& mid, bool paused);
+  Status CloseProducer(const std::string& producer_id);
+  Status CloseConsumer(const std::string& consumer_id);
+  Status PauseProducer(const std::string& producer_id, bool pause);
+  Status PauseConsumer(const std::string& consumer_id, bool pause);
+  Status RequestKeyFrame(const std::string& consumer_id);
+  StatusOr<bool> CanConsume(const std::string& router_id, const std::string& producer_id,
+                            const RtpCapabilities& capabilities) const;
+  StatusOr<nlohmann::json> ProducerStats(const std::string& producer_id) const;
+  StatusOr<nlohmann::json> ConsumerStats(const std::string& consumer_id) const;
+  StatusOr<nlohmann::json> ProducerDump(const std::string& producer_id) const;
+  StatusOr<nlohmann::json> ConsumerDump(const std::string& consumer_id) const;
+  // The producers of a transport (a WHIP publisher), in creation order.
+  StatusOr<std::vector<const Producer*>> TransportProducers(const std::string& transport_id) const;
+  // Every transport of a router that has producers.
+  StatusOr<std::vector<PublisherInfo>> Publishers(const std::string& router_id) const;
+  void SetTransportName(const std::string& transport_id, std::string name);
   StatusOr<nlohmann::json> TransportStats(const std::string& transport_id) const;
   size_t router_count() const { return routers_.size(); }
 
@@ -84,11 +123,22 @@ class RtcWorker final : public WorkerService, public UdpSocket::Listener, public
                   Timestamp now) override;
   void OnTcpClosed(uint64_t connection) override;
 
+  // Router::Observer
+  void OnProducerScore(const Producer& producer) override;
+  void OnConsumerScore(const Consumer& consumer) override;
+  void OnConsumerProducerPause(const Consumer& consumer) override;
+  void OnConsumerProducerResume(const Consumer& consumer) override;
+  void OnConsumerProducerClose(const Consumer& consumer) override;
+
  private:
   class TransportHost;
   struct RouterHost {
     std::vector<std::string> transports;
+    std::unique_ptr<Router> router;
   };
+  Router* RouterOfProducer(const std::string& producer_id) const;
+  Router* RouterOfConsumer(const std::string& consumer_id) const;
+  Timestamp Now() const;
   static void OnTimer(uv_timer_t* timer);
   TransportHost* FindTransport(const std::string& id) const;
   void IndexTuple(TransportHost* host, const ice::Tuple& tuple);
@@ -110,8 +160,13 @@ class RtcWorker final : public WorkerService, public UdpSocket::Listener, public
   absl::flat_hash_map<std::string, TransportHost*> by_ufrag_;
   absl::flat_hash_map<SocketAddress, TransportHost*> by_address_;
   absl::flat_hash_map<uint64_t, TransportHost*> by_tcp_;
+  absl::flat_hash_map<std::string, Router*> producer_router_;
+  absl::flat_hash_map<std::string, Router*> consumer_router_;
   uint64_t unknown_packets_ = 0;
 };
+
+// Random SSRCs (never 0).
+uint32_t RandomSsrc();
 
 // Random identifiers (from OpenSSL's CSPRNG): ids of objects, which also act as the
 // capability in WHIP resource URLs, and ICE credentials.

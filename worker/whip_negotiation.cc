@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/str_cat.h"
+#include "router/rtp_parameters.h"
 
 namespace sfu {
 namespace {
@@ -10,10 +11,10 @@ namespace {
 constexpr std::string_view kMidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
 constexpr std::string_view kRidUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 constexpr std::string_view kRridUri = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
-// Extensions the answer accepts (their use comes with the router issue).
+// Extensions the answer accepts: stream identification, and those a consumer forwards.
 constexpr std::string_view kAcceptedExtensions[] = {
-    kMidUri, kRidUri, kRridUri, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
-    "urn:ietf:params:rtp-hdrext:ssrc-audio-level"};
+    kMidUri, kRidUri, kRridUri, ext_uri::kAbsSendTime, ext_uri::kAudioLevel, ext_uri::kVideoOrientation,
+    ext_uri::kPlayoutDelay, ext_uri::kAbsCaptureTime, ext_uri::kDependencyDescriptor};
 constexpr std::string_view kAcceptedFeedback[] = {"nack", "nack pli", "ccm fir"};
 
 bool Iequals(std::string_view a, std::string_view b) {
@@ -60,6 +61,76 @@ int ExtensionId(const sdp::MediaSection& m, std::string_view uri) {
 
 Status Unsupported(std::string_view why) { return UnsupportedError(why); }
 
+// Checks what every bundled audio/video section of a WHIP or WHEP offer needs.
+Status CheckSection(const sdp::MediaSection& m, const std::vector<std::string>& bundled, const std::string& where) {
+  if (m.ice_ufrag.empty() || m.ice_pwd.empty()) {
+    return InvalidParamsError("sdp", StrCat(where, " has no a=ice-ufrag/a=ice-pwd"));
+  }
+  if (!m.fingerprint) return InvalidParamsError("sdp", StrCat(where, " has no a=fingerprint"));
+  if (m.mid.empty()) return InvalidParamsError("sdp", StrCat(where, " has no a=mid"));
+  if (m.protocol.find("SAVP") == std::string::npos) {
+    return Unsupported(StrCat(where, ": protocol ", m.protocol, " is not DTLS-SRTP"));
+  }
+  if (!m.rtcp_mux) return Unsupported(StrCat(where, " lacks a=rtcp-mux"));
+  if (std::find(bundled.begin(), bundled.end(), m.mid) == bundled.end()) {
+    return Unsupported(StrCat(where, " is not in the BUNDLE group; all media must be bundled"));
+  }
+  return absl::OkStatus();
+}
+
+// The transport part of an accepted answer section: ICE, DTLS, candidates.
+sdp::MediaSection AnswerSection(const sdp::MediaSection& o, const WebRtcTransportInfo& transport,
+                                DtlsRole local_role) {
+  sdp::MediaSection a;
+  a.kind = o.kind;
+  a.protocol = o.protocol;
+  a.mid = o.mid;
+  const IceCandidateInfo* first = transport.candidates.empty() ? nullptr : &transport.candidates[0];
+  a.port = first ? first->port : 9;
+  if (first) a.connection = StrCat("IN ", first->ip.find(':') == std::string::npos ? "IP4 " : "IP6 ", first->ip);
+  a.ice_ufrag = transport.ice.ufrag;
+  a.ice_pwd = transport.ice.pwd;
+  a.fingerprint = sdp::Fingerprint{"sha-256", transport.fingerprint};
+  a.setup = local_role == DtlsRole::kServer ? "passive" : "active";
+  a.rtcp_mux = true;
+  a.rtcp_rsize = o.rtcp_rsize;
+  for (const IceCandidateInfo& cand : transport.candidates) {
+    sdp::Candidate sc;
+    sc.foundation = "1";
+    sc.component = 1;
+    sc.transport = cand.protocol;
+    sc.priority = CandidatePriority(cand.protocol);
+    sc.address = cand.ip;
+    sc.port = cand.port;
+    sc.type = "host";
+    if (cand.protocol == "tcp") sc.tcp_type = "passive";
+    a.candidates.push_back(sc);
+  }
+  a.end_of_candidates = true;
+  return a;
+}
+
+// A section the answer does not take: rejected with port 0 (RFC 8829 section 5.3.1).
+sdp::MediaSection RejectedSection(const sdp::MediaSection& o) {
+  sdp::MediaSection a;
+  a.kind = o.kind;
+  a.protocol = o.protocol;
+  a.mid = o.mid;
+  a.port = 0;
+  a.formats = o.formats;
+  a.direction = sdp::Direction::kInactive;
+  return a;
+}
+
+sdp::Session AnswerSession(const WebRtcTransportInfo& transport) {
+  sdp::Session answer;
+  answer.session_id = transport.id.substr(0, 12);
+  answer.session_version = "1";
+  answer.origin_address = "0.0.0.0";
+  answer.ice_lite = true;
+  return answer;
+}
+
 }  // namespace
 
 uint32_t CandidatePriority(std::string_view protocol) {
@@ -71,29 +142,18 @@ uint32_t CandidatePriority(std::string_view protocol) {
 
 StatusOr<WhipPublish> ReadWhipOffer(const sdp::Session& offer) {
   WhipPublish out;
-  std::vector<std::string> bundled = offer.bundle;
+  const std::vector<std::string>& bundled = offer.bundle;
   for (size_t i = 0; i < offer.media.size(); ++i) {
     const sdp::MediaSection& m = offer.media[i];
     if (m.rejected() || (m.kind != "audio" && m.kind != "video")) continue;
     std::string where = StrCat("m-line ", i + 1, " (", m.kind, ")");
-    if (m.ice_ufrag.empty() || m.ice_pwd.empty()) {
-      return InvalidParamsError("sdp", StrCat(where, " has no a=ice-ufrag/a=ice-pwd"));
-    }
-    if (!m.fingerprint) return InvalidParamsError("sdp", StrCat(where, " has no a=fingerprint"));
-    if (m.mid.empty()) return InvalidParamsError("sdp", StrCat(where, " has no a=mid"));
+    if (Status st = CheckSection(m, bundled, where); !st.ok()) return st;
     for (const WhipPublish::Track& t : out.tracks) {
       if (t.params.mid == m.mid) return InvalidParamsError("sdp", StrCat(where, " repeats mid ", m.mid));
-    }
-    if (m.protocol.find("SAVP") == std::string::npos) {
-      return Unsupported(StrCat(where, ": protocol ", m.protocol, " is not DTLS-SRTP"));
     }
     if (m.direction != sdp::Direction::kSendOnly && m.direction != sdp::Direction::kSendRecv) {
       return Unsupported(StrCat(where, " is ", sdp::DirectionName(m.direction),
                                 "; a WHIP offer sends media"));
-    }
-    if (!m.rtcp_mux) return Unsupported(StrCat(where, " lacks a=rtcp-mux"));
-    if (std::find(bundled.begin(), bundled.end(), m.mid) == bundled.end()) {
-      return Unsupported(StrCat(where, " is not in the BUNDLE group; WHIP bundles all media"));
     }
     const sdp::Codec* codec = ChooseCodec(m);
     if (!codec) {
@@ -128,6 +188,12 @@ StatusOr<WhipPublish> ReadWhipOffer(const sdp::Session& offer) {
         if (fb == ok) track.feedback.push_back(fb);
       }
     }
+    p.codecs.front().rtcp_feedback = track.feedback;
+    for (const sdp::Extmap& e : m.extmaps) {
+      for (std::string_view uri : kAcceptedExtensions) {
+        if (e.uri == uri) p.header_extensions.push_back({e.uri, e.id});
+      }
+    }
     p.mid_extension_id = ExtensionId(m, kMidUri);
     p.rid_extension_id = ExtensionId(m, kRidUri);
     p.repaired_rid_extension_id = ExtensionId(m, kRridUri);
@@ -160,39 +226,19 @@ StatusOr<WhipPublish> ReadWhipOffer(const sdp::Session& offer) {
 
 std::string WriteWhipAnswer(const sdp::Session& offer, const WhipPublish& publish,
                             const WebRtcTransportInfo& transport) {
-  sdp::Session answer;
-  answer.session_id = transport.id.substr(0, 12);
-  answer.session_version = "1";
-  answer.origin_address = "0.0.0.0";
-  answer.ice_lite = true;
-  const IceCandidateInfo* first = transport.candidates.empty() ? nullptr : &transport.candidates[0];
+  sdp::Session answer = AnswerSession(transport);
   for (size_t i = 0; i < offer.media.size(); ++i) {
     const sdp::MediaSection& o = offer.media[i];
-    sdp::MediaSection a;
-    a.kind = o.kind;
-    a.protocol = o.protocol;
-    a.mid = o.mid;
     auto track = std::find_if(publish.tracks.begin(), publish.tracks.end(),
                               [i](const WhipPublish::Track& t) { return t.section == i; });
     if (track == publish.tracks.end()) {
-      // Not taken: rejected with port 0 (RFC 8829 section 5.3.1).
-      a.port = 0;
-      a.formats = o.formats;
-      a.direction = sdp::Direction::kInactive;
-      answer.media.push_back(std::move(a));
+      answer.media.push_back(RejectedSection(o));
       continue;
     }
     answer.bundle.push_back(o.mid);
     const ProducerCodec& codec = track->params.codecs.front();
-    a.port = first ? first->port : 9;
-    if (first) a.connection = StrCat("IN ", first->ip.find(':') == std::string::npos ? "IP4 " : "IP6 ", first->ip);
-    a.ice_ufrag = transport.ice.ufrag;
-    a.ice_pwd = transport.ice.pwd;
-    a.fingerprint = sdp::Fingerprint{"sha-256", transport.fingerprint};
-    a.setup = publish.local_dtls_role == DtlsRole::kServer ? "passive" : "active";
+    sdp::MediaSection a = AnswerSection(o, transport, publish.local_dtls_role);
     a.direction = sdp::Direction::kRecvOnly;
-    a.rtcp_mux = true;
-    a.rtcp_rsize = o.rtcp_rsize;
     for (const sdp::Extmap& e : o.extmaps) {
       for (std::string_view uri : kAcceptedExtensions) {
         if (e.uri == uri) a.extmaps.push_back({e.id, e.uri, ""});
@@ -217,19 +263,82 @@ std::string WriteWhipAnswer(const sdp::Session& offer, const WhipPublish& publis
       }
       a.simulcast = std::move(sc);
     }
-    for (const IceCandidateInfo& cand : transport.candidates) {
-      sdp::Candidate sc;
-      sc.foundation = "1";
-      sc.component = 1;
-      sc.transport = cand.protocol;
-      sc.priority = CandidatePriority(cand.protocol);
-      sc.address = cand.ip;
-      sc.port = cand.port;
-      sc.type = "host";
-      if (cand.protocol == "tcp") sc.tcp_type = "passive";
-      a.candidates.push_back(sc);
+    answer.media.push_back(std::move(a));
+  }
+  return sdp::Write(answer);
+}
+
+StatusOr<WhepSubscribe> ReadWhepOffer(const sdp::Session& offer) {
+  WhepSubscribe out;
+  for (size_t i = 0; i < offer.media.size(); ++i) {
+    const sdp::MediaSection& m = offer.media[i];
+    if (m.rejected() || (m.kind != "audio" && m.kind != "video")) continue;
+    std::string where = StrCat("m-line ", i + 1, " (", m.kind, ")");
+    if (Status st = CheckSection(m, offer.bundle, where); !st.ok()) return st;
+    if (m.direction != sdp::Direction::kRecvOnly && m.direction != sdp::Direction::kSendRecv) {
+      return Unsupported(StrCat(where, " is ", sdp::DirectionName(m.direction), "; a WHEP offer receives media"));
     }
-    a.end_of_candidates = true;
+    if (out.sections.empty()) {
+      out.remote_ice_ufrag = m.ice_ufrag;
+      out.fingerprint_algorithm = m.fingerprint->algorithm;
+      out.fingerprint = m.fingerprint->value;
+      out.local_dtls_role = m.setup == "passive" ? DtlsRole::kClient : DtlsRole::kServer;
+    }
+    WhepSubscribe::Section section;
+    section.section = i;
+    section.kind = m.kind;
+    section.mid = m.mid;
+    for (const sdp::Codec& c : m.codecs) {
+      section.capabilities.codecs.push_back(
+          {m.kind, StrCat(m.kind, "/", c.name), c.payload_type, c.clock_rate, c.channels, c.fmtp, c.feedback});
+    }
+    for (const sdp::Extmap& e : m.extmaps) section.capabilities.header_extensions.push_back({m.kind, e.uri, e.id});
+    out.sections.push_back(std::move(section));
+  }
+  if (out.sections.empty()) return Unsupported("the offer has no audio or video to receive");
+  return out;
+}
+
+std::string WriteWhepAnswer(const sdp::Session& offer, const WhepSubscribe& subscribe,
+                            const std::vector<std::optional<ConsumerInfo>>& consumers,
+                            const WebRtcTransportInfo& transport, std::string_view stream_id) {
+  sdp::Session answer = AnswerSession(transport);
+  answer.msid_semantic = "WMS *";
+  for (size_t i = 0; i < offer.media.size(); ++i) {
+    const sdp::MediaSection& o = offer.media[i];
+    const ConsumerInfo* consumer = nullptr;
+    for (size_t k = 0; k < subscribe.sections.size(); ++k) {
+      if (subscribe.sections[k].section == i && k < consumers.size() && consumers[k]) consumer = &*consumers[k];
+    }
+    if (!consumer) {
+      answer.media.push_back(RejectedSection(o));
+      continue;
+    }
+    answer.bundle.push_back(o.mid);
+    const ConsumerParams& p = consumer->params;
+    sdp::MediaSection a = AnswerSection(o, transport, subscribe.local_dtls_role);
+    a.direction = sdp::Direction::kSendOnly;
+    for (const HeaderExtension& e : p.header_extensions) a.extmaps.push_back({e.id, e.uri, ""});
+    sdp::Codec c = *o.FindCodec(p.payload_type);
+    c.feedback = p.rtcp_feedback;
+    a.codecs.push_back(c);
+    a.formats.push_back(std::to_string(c.payload_type));
+    if (p.rtx_payload_type) {
+      sdp::Codec rtx = *o.FindCodec(*p.rtx_payload_type);
+      rtx.feedback.clear();
+      a.codecs.push_back(rtx);
+      a.formats.push_back(std::to_string(rtx.payload_type));
+      a.ssrc_groups.push_back({"FID", {p.ssrc, *p.rtx_ssrc}});
+    }
+    std::string cname = StrCat("sfu-", stream_id.substr(0, 16));
+    std::string msid = StrCat(stream_id, " ", consumer->producer_id);
+    a.msid = msid;
+    a.ssrcs.push_back({p.ssrc, "cname", cname});
+    a.ssrcs.push_back({p.ssrc, "msid", msid});
+    if (p.rtx_ssrc) {
+      a.ssrcs.push_back({*p.rtx_ssrc, "cname", cname});
+      a.ssrcs.push_back({*p.rtx_ssrc, "msid", msid});
+    }
     answer.media.push_back(std::move(a));
   }
   return sdp::Write(answer);

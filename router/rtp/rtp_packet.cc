@@ -1,6 +1,9 @@
 #include "router/rtp/rtp_packet.h"
 
+#include <algorithm>
+
 #include "base/byte_reader.h"
+#include "base/byte_writer.h"
 
 namespace sfu::rtp {
 
@@ -32,13 +35,18 @@ std::optional<RtpPacket> RtpPacket::Parse(std::span<const uint8_t> data) {
 uint32_t RtpPacket::timestamp() const { return *ByteReader(data_.subspan(4, 4)).ReadU32(); }
 uint32_t RtpPacket::ssrc() const { return *ByteReader(data_.subspan(8, 4)).ReadU32(); }
 
-std::optional<std::span<const uint8_t>> RtpPacket::Extension(int id) const {
-  if (ext_end_ == 0) return std::nullopt;
-  bool one_byte = ext_profile_ == 0xBEDE;
-  bool two_byte = (ext_profile_ & 0xFFF0) == 0x1000;
-  if (!one_byte && !two_byte) return std::nullopt;
-  ByteReader r(data_.subspan(ext_begin_, ext_end_ - ext_begin_));
+namespace {
+
+// Visits the elements of an extension block; fn returns false to stop. Returns false if
+// the block is malformed.
+template <typename Fn>
+bool Visit(std::span<const uint8_t> block, uint16_t profile, Fn&& fn) {
+  bool one_byte = profile == 0xBEDE;
+  bool two_byte = (profile & 0xFFF0) == 0x1000;
+  if (!one_byte && !two_byte) return true;  // Unknown profile: no elements we can read.
+  ByteReader r(block);
   while (!r.empty()) {
+    size_t at = r.position();
     uint8_t b = *r.ReadU8();
     if (b == 0) continue;  // Padding.
     int ext_id;
@@ -46,18 +54,158 @@ std::optional<std::span<const uint8_t>> RtpPacket::Extension(int id) const {
     if (one_byte) {
       ext_id = b >> 4;
       len = size_t{b & 0x0Fu} + 1;
-      if (ext_id == 15) return std::nullopt;  // Reserved: stop (RFC 8285 section 4.2).
+      if (ext_id == 15) return true;  // Reserved: stop (RFC 8285 section 4.2).
     } else {
       auto l = r.ReadU8();
-      if (!l) return std::nullopt;
+      if (!l) return false;
       ext_id = b;
       len = *l;
     }
     auto value = r.ReadBytes(len);
-    if (!value) return std::nullopt;
-    if (ext_id == id) return *value;
+    if (!value) return false;
+    if (!fn(ext_id, *value, at)) return true;
   }
-  return std::nullopt;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::span<const uint8_t>> RtpPacket::Extension(int id) const {
+  if (ext_end_ == 0) return std::nullopt;
+  std::optional<std::span<const uint8_t>> found;
+  Visit(data_.subspan(ext_begin_, ext_end_ - ext_begin_), ext_profile_,
+        [&](int ext_id, std::span<const uint8_t> value, size_t) {
+          if (ext_id != id) return true;
+          found = value;
+          return false;
+        });
+  return found;
+}
+
+bool RtpPacket::ForEachExtension(const std::function<void(int, std::span<const uint8_t>)>& fn) const {
+  if (ext_end_ == 0) return true;
+  return Visit(data_.subspan(ext_begin_, ext_end_ - ext_begin_), ext_profile_,
+               [&](int id, std::span<const uint8_t> value, size_t) {
+                 fn(id, value);
+                 return true;
+               });
+}
+
+void SetMarker(std::span<uint8_t> packet, bool marker) {
+  packet[1] = static_cast<uint8_t>((packet[1] & 0x7F) | (marker ? 0x80 : 0));
+}
+void SetPayloadType(std::span<uint8_t> packet, uint8_t payload_type) {
+  packet[1] = static_cast<uint8_t>((packet[1] & 0x80) | (payload_type & 0x7F));
+}
+void SetSequence(std::span<uint8_t> packet, uint16_t seq) {
+  packet[2] = static_cast<uint8_t>(seq >> 8);
+  packet[3] = static_cast<uint8_t>(seq);
+}
+void SetTimestamp(std::span<uint8_t> packet, uint32_t timestamp) { StoreU32BigEndian(timestamp, &packet[4]); }
+void SetSsrc(std::span<uint8_t> packet, uint32_t ssrc) { StoreU32BigEndian(ssrc, &packet[8]); }
+
+bool RewriteExtensionIds(std::span<uint8_t> packet, const std::array<uint8_t, 256>& id_map) {
+  auto p = RtpPacket::Parse(packet);
+  if (!p || p->ext_end_ == 0) return p.has_value();
+  bool one_byte = p->ext_profile_ == 0xBEDE;
+  std::span<uint8_t> block = packet.subspan(p->ext_begin_, p->ext_end_ - p->ext_begin_);
+  // Validate first, so a malformed block is left as it was.
+  if (!Visit(block, p->ext_profile_, [](int, std::span<const uint8_t>, size_t) { return true; })) return false;
+  Visit(block, p->ext_profile_, [&](int id, std::span<const uint8_t> value, size_t at) {
+    uint8_t to = id_map[static_cast<size_t>(id)];
+    if (one_byte && to > 14) to = 0;
+    size_t header = one_byte ? 1 : 2;
+    if (to == 0) {
+      std::fill_n(block.begin() + static_cast<std::ptrdiff_t>(at), header + value.size(), uint8_t{0});
+    } else if (one_byte) {
+      block[at] = static_cast<uint8_t>((to << 4) | (block[at] & 0x0F));
+    } else {
+      block[at] = to;
+    }
+    return true;
+  });
+  return true;
+}
+
+std::optional<std::span<uint8_t>> UnwrapRtx(std::span<uint8_t> packet, uint32_t ssrc, uint8_t payload_type) {
+  auto p = RtpPacket::Parse(packet);
+  if (!p || p->payload().size() < 2) return std::nullopt;
+  size_t header = p->header_size();
+  uint16_t osn = static_cast<uint16_t>((packet[header] << 8) | packet[header + 1]);
+  std::copy_backward(packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(header),
+                     packet.begin() + static_cast<std::ptrdiff_t>(header + 2));
+  std::span<uint8_t> out = packet.subspan(2);
+  SetSequence(out, osn);
+  SetSsrc(out, ssrc);
+  SetPayloadType(out, payload_type);
+  return out;
+}
+
+size_t WriteRewritten(std::span<uint8_t> out, const RtpPacket& in, const HeaderRewrite& h,
+                      const ExtensionRewrite& ext, std::span<const uint8_t> prefix) {
+  // Collect the outgoing elements first (ids and values), to pick the form.
+  struct Element {
+    uint8_t id;
+    std::span<const uint8_t> value;
+  };
+  std::array<Element, 32> elements;
+  size_t count = 0;
+  bool two_byte = false;
+  auto add = [&](uint8_t id, std::span<const uint8_t> value) {
+    if (id == 0 || count == elements.size() || value.size() > 255) return;
+    if (id > 14 || value.empty() || value.size() > 16) two_byte = true;
+    elements[count++] = {id, value};
+  };
+  uint8_t abs_send_time[3] = {static_cast<uint8_t>(ext.abs_send_time >> 16),
+                              static_cast<uint8_t>(ext.abs_send_time >> 8),
+                              static_cast<uint8_t>(ext.abs_send_time)};
+  if (ext.mid_id != 0 && !ext.mid.empty()) {
+    add(ext.mid_id, {reinterpret_cast<const uint8_t*>(ext.mid.data()), ext.mid.size()});
+  }
+  if (ext.abs_send_time_id != 0) add(ext.abs_send_time_id, abs_send_time);
+  if (in.ext_end_ != 0) {
+    Visit(in.data_.subspan(in.ext_begin_, in.ext_end_ - in.ext_begin_), in.ext_profile_,
+          [&](int id, std::span<const uint8_t> value, size_t) {
+            uint8_t to = ext.id_map[static_cast<size_t>(id)];
+            if (to != ext.mid_id && to != ext.abs_send_time_id) add(to, value);
+            return true;
+          });
+  }
+
+  ByteWriter w(out);
+  std::span<const uint8_t> csrcs = in.csrcs();
+  w.WriteU8(static_cast<uint8_t>(0x80 | (count ? 0x10 : 0) | (csrcs.size() / 4)));
+  w.WriteU8(static_cast<uint8_t>((in.data_[1] & 0x80) | (h.payload_type & 0x7F)));
+  w.WriteU16(h.sequence);
+  w.WriteU32(h.timestamp);
+  w.WriteU32(h.ssrc);
+  w.WriteBytes(csrcs);
+  if (count) {
+    size_t body = 0;
+    for (size_t i = 0; i < count; ++i) body += (two_byte ? 2 : 1) + elements[i].value.size();
+    size_t words = (body + 3) / 4;
+    w.WriteU16(two_byte ? 0x1000 : 0xBEDE);
+    w.WriteU16(static_cast<uint16_t>(words));
+    for (size_t i = 0; i < count; ++i) {
+      const Element& e = elements[i];
+      if (two_byte) {
+        w.WriteU8(e.id);
+        w.WriteU8(static_cast<uint8_t>(e.value.size()));
+      } else {
+        w.WriteU8(static_cast<uint8_t>((e.id << 4) | (e.value.size() - 1)));
+      }
+      w.WriteBytes(e.value);
+    }
+    w.Fill(0, words * 4 - body);
+  }
+  w.WriteBytes(prefix);
+  w.WriteBytes(in.payload());
+  return w.ok() ? w.size() : 0;
+}
+
+uint32_t AbsSendTime(int64_t micros) {
+  // Seconds << 18, over 24 bits.
+  return static_cast<uint32_t>(((micros << 18) / 1'000'000) & 0x00FFFFFF);
 }
 
 }  // namespace sfu::rtp

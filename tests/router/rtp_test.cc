@@ -5,37 +5,10 @@
 #include "router/producer.h"
 #include "router/rtp/rtp_packet.h"
 #include "router/rtp_demuxer.h"
+#include "tests/router/router_test_util.h"
 
 namespace sfu {
 namespace {
-
-struct Ext {
-  int id;
-  std::string value;
-};
-
-// Builds an RTP packet with one-byte header extensions (RFC 8285).
-std::vector<uint8_t> Rtp(uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt,
-                         std::vector<Ext> exts = {}, size_t payload = 20) {
-  std::vector<uint8_t> p = {static_cast<uint8_t>(exts.empty() ? 0x80 : 0x90), pt,
-                            static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq),
-                            static_cast<uint8_t>(ts >> 24), static_cast<uint8_t>(ts >> 16),
-                            static_cast<uint8_t>(ts >> 8), static_cast<uint8_t>(ts),
-                            static_cast<uint8_t>(ssrc >> 24), static_cast<uint8_t>(ssrc >> 16),
-                            static_cast<uint8_t>(ssrc >> 8), static_cast<uint8_t>(ssrc)};
-  if (!exts.empty()) {
-    std::vector<uint8_t> body;
-    for (const Ext& e : exts) {
-      body.push_back(static_cast<uint8_t>((static_cast<size_t>(e.id) << 4) | (e.value.size() - 1)));
-      body.insert(body.end(), e.value.begin(), e.value.end());
-    }
-    while (body.size() % 4) body.push_back(0);
-    p.insert(p.end(), {0xBE, 0xDE, 0, static_cast<uint8_t>(body.size() / 4)});
-    p.insert(p.end(), body.begin(), body.end());
-  }
-  p.resize(p.size() + payload, 0x11);
-  return p;
-}
 
 TEST(RtpPacketTest, HeaderFieldsAndOneByteExtensions) {
   auto bytes = Rtp(0xAABBCCDD, 0x1234, 0x01020304, 96, {{1, "0"}, {10, "hi"}});
@@ -90,44 +63,46 @@ TEST(RtpPacketTest, MalformedPacketsAreRefused) {
 TEST(ProducerTest, CountsLossAndJitter) {
   ProducerParams params;
   params.kind = "audio";
-  params.codecs = {{111, "audio/opus", 48000, 2, "", std::nullopt}};
+  params.codecs = {{111, "audio/opus", 48000, 2, "", std::nullopt, {}}};
   params.encodings = {{1234, std::nullopt, ""}};
-  Producer producer("p1", params);
+  FakeSink sink;
+  Producer producer("p1", params, {}, sink, 1);
   Timestamp t = Timestamp::Millis(1000);
   // 20 ms packets, seq 65530.. wrapping, with 2 lost; perfectly paced (zero jitter).
   int received = 0;
   for (int i = 0; i < 20; ++i) {
     if (i == 5 || i == 12) continue;
     auto bytes = Rtp(1234, static_cast<uint16_t>(65530 + i), static_cast<uint32_t>(960 * i), 111);
-    producer.Receive(*rtp::RtpPacket::Parse(bytes), 0, false, t + TimeDelta::Millis(20 * i));
+    producer.Receive(bytes, *rtp::RtpPacket::Parse(bytes), 0, false, t + TimeDelta::Millis(20 * i));
     ++received;
   }
-  auto stats = producer.Stats();
+  auto stats = producer.Stats(t);
   ASSERT_EQ(stats.size(), 1u);
   EXPECT_EQ(stats[0].packets, static_cast<uint64_t>(received));
   EXPECT_EQ(stats[0].packets_lost, 2);
   EXPECT_NEAR(stats[0].jitter_seconds, 0.0, 1e-9);
   // A late packet (10 ms off) raises the jitter estimate by d/16.
   auto late = Rtp(1234, static_cast<uint16_t>(65530 + 20), 960 * 20, 111);
-  producer.Receive(*rtp::RtpPacket::Parse(late), 0, false, t + TimeDelta::Millis(20 * 20 + 10));
-  EXPECT_NEAR(producer.Stats()[0].jitter_seconds, 0.010 / 16, 1e-6);
+  producer.Receive(late, *rtp::RtpPacket::Parse(late), 0, false, t + TimeDelta::Millis(20 * 20 + 10));
+  EXPECT_NEAR(producer.Stats(t)[0].jitter_seconds, 0.010 / 16, 1e-6);
 }
 
 TEST(RtpDemuxerTest, BySignaledSsrcThenByMidAndRid) {
   ProducerParams audio;
   audio.kind = "audio";
   audio.mid = "0";
-  audio.codecs = {{111, "audio/opus", 48000, 2, "", std::nullopt}};
+  audio.codecs = {{111, "audio/opus", 48000, 2, "", std::nullopt, {}}};
   audio.encodings = {{5555, std::nullopt, ""}};
   ProducerParams video;
   video.kind = "video";
   video.mid = "1";
-  video.codecs = {{96, "video/VP8", 90000, 0, "", 97}};
+  video.codecs = {{96, "video/VP8", 90000, 0, "", 97, {}}};
   video.encodings = {{std::nullopt, std::nullopt, "q"}, {std::nullopt, std::nullopt, "f"}};
   video.mid_extension_id = 4;
   video.rid_extension_id = 10;
   video.repaired_rid_extension_id = 11;
-  Producer a("a", audio), v("v", video);
+  FakeSink sink;
+  Producer a("a", audio, {}, sink, 1), v("v", video, {}, sink, 1);
   RtpDemuxer demux;
   demux.Add(&a);
   demux.Add(&v);

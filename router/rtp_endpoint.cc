@@ -1,0 +1,178 @@
+#include "router/rtp_endpoint.h"
+
+#include <algorithm>
+
+#include "router/rtcp/feedback.h"
+#include "router/rtcp/rtcp_header.h"
+#include "router/rtcp/sender_report.h"
+
+namespace sfu {
+
+RtpEndpoint::RtpEndpoint(Router& router, PacketSink& sink, uint32_t rtcp_ssrc, std::string cname)
+    : router_(router), sink_(sink), rtcp_ssrc_(rtcp_ssrc), cname_(std::move(cname)) {}
+
+RtpEndpoint::~RtpEndpoint() = default;
+
+void RtpEndpoint::AddProducer(Producer* p) {
+  producers_.push_back(p);
+  demuxer_.Add(p);
+}
+
+void RtpEndpoint::RemoveProducer(Producer* p) {
+  std::erase(producers_, p);
+  demuxer_.Remove(p);
+}
+
+void RtpEndpoint::AddConsumer(Consumer* c) {
+  consumers_.push_back(c);
+  consumer_by_ssrc_[c->params().ssrc] = c;
+  if (c->params().rtx_ssrc) consumer_by_ssrc_[*c->params().rtx_ssrc] = c;
+}
+
+void RtpEndpoint::RemoveConsumer(Consumer* c) {
+  std::erase(consumers_, c);
+  absl::erase_if(consumer_by_ssrc_, [c](const auto& kv) { return kv.second == c; });
+}
+
+Consumer* RtpEndpoint::ConsumerBySsrc(uint32_t ssrc) const {
+  auto it = consumer_by_ssrc_.find(ssrc);
+  return it == consumer_by_ssrc_.end() ? nullptr : it->second;
+}
+
+RtpEndpointCounters RtpEndpoint::counters() const {
+  RtpEndpointCounters c = counters_;
+  c.rtp_unmatched = demuxer_.unmatched();
+  return c;
+}
+
+void RtpEndpoint::OnRtp(std::span<uint8_t> packet, Timestamp now) {
+  auto rtp = rtp::RtpPacket::Parse(packet);
+  if (!rtp) return;
+  auto match = demuxer_.Find(*rtp);
+  if (!match) return;
+  auto received = match->producer->Receive(packet, *rtp, match->encoding, match->rtx, now);
+  if (received) router_.Forward(*match->producer, *received, now);
+}
+
+void RtpEndpoint::HandleReportBlocks(const rtcp::ReportBlocks& blocks, uint32_t compact_now) {
+  for (const rtcp::ReportBlock& b : blocks) {
+    Consumer* c = ConsumerBySsrc(b.ssrc);
+    if (!c) continue;
+    c->OnReportBlock(b, compact_now);
+    if (c->TakeScoreChanged() && router_.observer()) router_.observer()->OnConsumerScore(*c);
+  }
+}
+
+void RtpEndpoint::OnRtcp(std::span<const uint8_t> packet, Timestamp now) {
+  uint32_t compact_now = CompactNtp(router_.clock().Ntp(now));
+  rtcp::CompoundIterator it(packet);
+  while (auto next = it.Next()) {
+    const auto& [header, bytes] = *next;
+    ++counters_.rtcp_packets;
+    switch (header.type) {
+      case rtcp::kSenderReport:
+        if (auto sr = rtcp::SenderReport::Parse(bytes)) {
+          for (Producer* p : producers_) {
+            if (p->HasSsrc(sr->ssrc)) p->OnSenderReport(*sr, now);
+          }
+          HandleReportBlocks(sr->blocks, compact_now);
+        } else {
+          ++counters_.rtcp_malformed;
+        }
+        break;
+      case rtcp::kReceiverReport:
+        if (auto rr = rtcp::ReceiverReport::Parse(bytes)) {
+          HandleReportBlocks(rr->blocks, compact_now);
+        } else {
+          ++counters_.rtcp_malformed;
+        }
+        break;
+      case rtcp::kRtpFeedback:
+        if (header.count == rtcp::kNackFormat) {
+          auto nack = rtcp::Nack::Parse(bytes);
+          Consumer* c = nack ? ConsumerBySsrc(nack->media_ssrc) : nullptr;
+          if (c) {
+            c->OnNack(*nack, now, router_.scratch());
+          } else {
+            ++(nack ? counters_.rtcp_unknown_ssrc : counters_.rtcp_malformed);
+          }
+        }
+        break;
+      case rtcp::kPayloadFeedback:
+        if (header.count == rtcp::kPliFormat) {
+          auto pli = rtcp::Pli::Parse(bytes);
+          Consumer* c = pli ? ConsumerBySsrc(pli->media_ssrc) : nullptr;
+          if (c) {
+            c->OnKeyFrameRequest(false);
+            router_.RequestKeyFrame(*c, now);
+          } else {
+            ++(pli ? counters_.rtcp_unknown_ssrc : counters_.rtcp_malformed);
+          }
+        } else if (header.count == rtcp::kFirFormat) {
+          auto fir = rtcp::Fir::Parse(bytes);
+          if (!fir) {
+            ++counters_.rtcp_malformed;
+            break;
+          }
+          for (const auto& e : fir->entries) {
+            if (Consumer* c = ConsumerBySsrc(e.ssrc)) {
+              c->OnKeyFrameRequest(true);
+              router_.RequestKeyFrame(*c, now);
+            }
+          }
+        }
+        break;
+      default:
+        break;  // SDES, BYE, APP, REMB: nothing to act on yet.
+    }
+  }
+  if (it.error()) ++counters_.rtcp_malformed;
+}
+
+void RtpEndpoint::OnTimer(Timestamp now) {
+  for (Producer* p : producers_) p->OnTimer(now);
+  if (!next_report_) next_report_ = now + kReportInterval;
+  if (now < *next_report_) return;
+  next_report_ = now + kReportInterval;
+  SendReports(now);
+}
+
+void RtpEndpoint::Flush(size_t& len) {
+  if (len == 0) return;
+  sink_.SendRtcp(rtcp_buffer_, len);
+  len = 0;
+}
+
+void RtpEndpoint::SendReports(Timestamp now) {
+  uint64_t ntp = router_.clock().Ntp(now);
+  // Receiver report for what the publisher sends us.
+  if (!producers_.empty()) {
+    rtcp::ReceiverReport rr;
+    rr.ssrc = rtcp_ssrc_;
+    for (Producer* p : producers_) {
+      p->FillReportBlocks(rr.blocks, now);
+      if (p->TakeScoreChanged() && router_.observer()) router_.observer()->OnProducerScore(*p);
+    }
+    if (!rr.blocks.empty()) {
+      size_t len = rr.Write(std::span<uint8_t>(rtcp_buffer_, kMaxRtpPacket));
+      if (len) {
+        ++counters_.receiver_reports_sent;
+        Flush(len);
+      }
+    }
+  }
+  // Sender reports for what we send to the subscriber, several to a compound packet.
+  size_t len = 0;
+  for (Consumer* c : consumers_) {
+    auto sr = c->MakeSenderReport(now, ntp);
+    if (!sr) continue;
+    if (len + sr->size() > 1200) Flush(len);
+    size_t n = sr->Write(std::span<uint8_t>(rtcp_buffer_ + len, kMaxRtpPacket - len));
+    if (n == 0) continue;
+    len += n;
+    ++counters_.sender_reports_sent;
+  }
+  Flush(len);
+}
+
+}  // namespace sfu

@@ -1,0 +1,75 @@
+#pragma once
+// The RTP side of one transport: it matches incoming RTP to the transport's producers,
+// routes incoming RTCP (reports and feedback) to its producers and consumers, and sends
+// the periodic RTCP (receiver reports towards publishers, sender reports towards
+// subscribers, NACK retries and pending keyframe requests). Pure: the transport hands it
+// decrypted packets and timer ticks; packets leave through a PacketSink.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "base/units.h"
+#include "router/packet_sink.h"
+#include "router/router.h"
+#include "router/rtp_demuxer.h"
+
+namespace sfu {
+
+struct RtpEndpointCounters {
+  uint64_t rtp_unmatched = 0;
+  uint64_t rtcp_packets = 0;
+  uint64_t rtcp_malformed = 0;
+  uint64_t rtcp_unknown_ssrc = 0;
+  uint64_t receiver_reports_sent = 0;
+  uint64_t sender_reports_sent = 0;
+};
+
+class RtpEndpoint {
+ public:
+  static constexpr TimeDelta kReportInterval = TimeDelta::Seconds(1);
+
+  RtpEndpoint(Router& router, PacketSink& sink, uint32_t rtcp_ssrc, std::string cname);
+  // The router must have closed this endpoint's producers and consumers (CloseEndpoint).
+  ~RtpEndpoint();
+
+  Router& router() const { return router_; }
+  PacketSink& sink() const { return sink_; }
+  uint32_t rtcp_ssrc() const { return rtcp_ssrc_; }
+
+  // A decrypted RTP packet (may be rewritten in place) and a decrypted RTCP packet.
+  void OnRtp(std::span<uint8_t> packet, Timestamp now);
+  void OnRtcp(std::span<const uint8_t> packet, Timestamp now);
+  void OnTimer(Timestamp now);
+
+  const std::vector<Producer*>& producers() const { return producers_; }
+  const std::vector<Consumer*>& consumers() const { return consumers_; }
+  RtpEndpointCounters counters() const;
+
+ private:
+  friend class Router;
+  void AddProducer(Producer* p);
+  void RemoveProducer(Producer* p);
+  void AddConsumer(Consumer* c);
+  void RemoveConsumer(Consumer* c);
+  Consumer* ConsumerBySsrc(uint32_t ssrc) const;
+  void HandleReportBlocks(const rtcp::ReportBlocks& blocks, uint32_t compact_now);
+  void SendReports(Timestamp now);
+  void Flush(size_t& len);
+
+  Router& router_;
+  PacketSink& sink_;
+  uint32_t rtcp_ssrc_;
+  std::string cname_;
+  RtpDemuxer demuxer_;
+  std::vector<Producer*> producers_;
+  std::vector<Consumer*> consumers_;
+  absl::flat_hash_map<uint32_t, Consumer*> consumer_by_ssrc_;
+  std::optional<Timestamp> next_report_;
+  RtpEndpointCounters counters_;
+  uint8_t rtcp_buffer_[kSendBufferSize];
+};
+
+}  // namespace sfu
