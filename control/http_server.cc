@@ -120,6 +120,14 @@ int HttpServer::OnEvent(lws* wsi, int reason, Exchange** slot, void* in, size_t 
       e->request.path = std::string(static_cast<const char*>(in), len);
       e->request.content_type = LwsHeader(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
       e->request.authorization = LwsHeader(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+      // Query arguments ("a=1", "b=2"; libwebsockets has decoded them), joined by '&'.
+      for (int n = 0; n < 16; ++n) {
+        char arg[512];
+        int got = lws_hdr_copy_fragment(wsi, arg, sizeof(arg), WSI_TOKEN_HTTP_URI_ARGS, n);
+        if (got <= 0) break;
+        if (!e->request.query.empty()) e->request.query += '&';
+        e->request.query.append(arg, static_cast<size_t>(got));
+      }
       *slot = e;
       exchanges_.insert(e);
       if (e->request.method == "POST" || e->request.method == "PATCH" || e->request.method == "PUT") {
@@ -210,6 +218,18 @@ void HttpServer::OnCloseTimer(uv_timer_t* timer) {
   auto done = std::move(self->closed_);
   self->closed_ = nullptr;
   if (done) done();
+}
+
+std::string QueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view arg = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=') {
+      return std::string(arg.substr(name.size() + 1));
+    }
+  }
+  return {};
 }
 
 }  // namespace sfu::control

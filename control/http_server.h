@@ -23,6 +23,7 @@ namespace sfu::control {
 struct HttpRequest {
   std::string method;  // "GET", "POST", "PATCH", "DELETE", "OPTIONS"
   std::string path;
+  std::string query;  // Decoded arguments joined by '&' ("name=Ann&x=1").
   std::string content_type;
   std::string authorization;
   std::string body;
@@ -34,6 +35,9 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
+
+// The value of query argument `name` ("" when absent).
+std::string QueryParam(std::string_view query, std::string_view name);
 
 // Answers a request once; a response for a connection that has closed is dropped.
 using HttpRespond = std::function<void(HttpResponse)>;

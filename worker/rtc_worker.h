@@ -115,6 +115,8 @@ class RtcWorker final : public WorkerService,
   void SetTransportName(const std::string& transport_id, std::string name);
   StatusOr<nlohmann::json> TransportStats(const std::string& transport_id) const;
   size_t router_count() const { return routers_.size(); }
+  // The worker's monotonic clock (the one packets are stamped with).
+  Timestamp Now() const;
 
   // UdpSocket::Listener
   void OnUdpPacket(std::span<uint8_t> data, const SocketAddress& from, Timestamp now) override;
@@ -138,7 +140,6 @@ class RtcWorker final : public WorkerService,
   };
   Router* RouterOfProducer(const std::string& producer_id) const;
   Router* RouterOfConsumer(const std::string& consumer_id) const;
-  Timestamp Now() const;
   static void OnTimer(uv_timer_t* timer);
   TransportHost* FindTransport(const std::string& id) const;
   void IndexTuple(TransportHost* host, const ice::Tuple& tuple);
