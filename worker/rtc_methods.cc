@@ -74,13 +74,6 @@ StatusOr<int> TransportWorker(SfuServer& server, const std::string& transport_id
   return *w;
 }
 
-void ForgetRouter(SfuServer& server, const std::string& router_id) {
-  auto& d = server.directory();
-  d.router_worker.erase(router_id);
-  std::erase_if(d.transport_router, [&](const auto& kv) { return kv.second == router_id; });
-  std::erase_if(d.room_router, [&](const auto& kv) { return kv.second == router_id; });
-}
-
 void RouterClose(SfuServer& server, const Json& params, Reply reply) {
   Params p(params);
   if (Status st = p.Only({"routerId"}); !st.ok()) return std::move(reply)(st);
@@ -95,7 +88,7 @@ void RouterClose(SfuServer& server, const Json& params, Reply reply) {
         return Json::object();
       },
       [&server, shared, id = *id](StatusOr<Json> outcome) {
-        if (outcome.ok()) ForgetRouter(server, id);
+        if (outcome.ok()) server.directory().ForgetRouter(id);
         std::move(*shared)(std::move(outcome));
       });
 }
@@ -216,7 +209,7 @@ void CloseTransport(SfuServer& server, const Json& params, Reply reply) {
       },
       [&server, shared, id = *id](StatusOr<Json> outcome) {
         if (outcome.ok() || outcome.status().code() == absl::StatusCode::kNotFound) {
-          server.directory().transport_router.erase(id);
+          server.directory().ForgetTransport(id);
         }
         std::move(*shared)(std::move(outcome));
       });

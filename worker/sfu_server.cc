@@ -26,6 +26,7 @@ SfuServer::~SfuServer() {
 Status SfuServer::Start() {
   RegisterWorkerMethods(*this);
   RegisterRtcMethods(*this);
+  RegisterMediaMethods(*this);
   auto certificate = settings_.dtls_cert.empty()
                          ? DtlsCertificate::Generate()
                          : DtlsCertificate::FromPemFiles(settings_.dtls_cert, settings_.dtls_key);
@@ -108,6 +109,32 @@ std::optional<int> SfuServer::Directory::WorkerOfTransport(const std::string& tr
   auto r = router_worker.find(t->second);
   if (r == router_worker.end()) return std::nullopt;
   return r->second;
+}
+
+std::optional<int> SfuServer::Directory::WorkerOfProducer(const std::string& producer_id) const {
+  auto it = producer_transport.find(producer_id);
+  return it == producer_transport.end() ? std::nullopt : WorkerOfTransport(it->second);
+}
+
+std::optional<int> SfuServer::Directory::WorkerOfConsumer(const std::string& consumer_id) const {
+  auto it = consumer_transport.find(consumer_id);
+  return it == consumer_transport.end() ? std::nullopt : WorkerOfTransport(it->second);
+}
+
+void SfuServer::Directory::ForgetTransport(const std::string& transport_id) {
+  transport_router.erase(transport_id);
+  std::erase_if(producer_transport, [&](const auto& kv) { return kv.second == transport_id; });
+  std::erase_if(consumer_transport, [&](const auto& kv) { return kv.second == transport_id; });
+}
+
+void SfuServer::Directory::ForgetRouter(const std::string& router_id) {
+  router_worker.erase(router_id);
+  std::vector<std::string> transports;
+  for (const auto& [t, r] : transport_router) {
+    if (r == router_id) transports.push_back(t);
+  }
+  for (const std::string& t : transports) ForgetTransport(t);
+  std::erase_if(room_router, [&](const auto& kv) { return kv.second == router_id; });
 }
 
 int SfuServer::Directory::LeastLoadedWorker(int worker_count) const {

@@ -67,7 +67,15 @@ class SfuServer {
     std::map<std::string, int> router_worker;
     std::map<std::string, std::string> transport_router;
     std::map<std::string, std::string> room_router;  // WHIP rooms.
+    std::map<std::string, std::string> producer_transport;
+    std::map<std::string, std::string> consumer_transport;
     std::optional<int> WorkerOfTransport(const std::string& transport_id) const;
+    std::optional<int> WorkerOfProducer(const std::string& producer_id) const;
+    std::optional<int> WorkerOfConsumer(const std::string& consumer_id) const;
+    // Drops a closed transport and the producers and consumers it had.
+    void ForgetTransport(const std::string& transport_id);
+    // Drops a closed router with its transports and rooms.
+    void ForgetRouter(const std::string& router_id);
     int LeastLoadedWorker(int worker_count) const;
   };
   Directory& directory() { return directory_; }
@@ -108,6 +116,8 @@ class SfuServer {
 void RegisterWorkerMethods(SfuServer& server);
 // Registers router.* and transport.* methods.
 void RegisterRtcMethods(SfuServer& server);
+// Registers transport.produce/consume/close*, producer.*, consumer.*, router.canConsume.
+void RegisterMediaMethods(SfuServer& server);
 // Adds the WHIP routes (POST/PATCH/DELETE /whip/...) to `http`.
 void RegisterWhipRoutes(SfuServer& server, control::HttpServer& http);
 

@@ -118,6 +118,9 @@ void Publish(SfuServer& server, const std::string& room, const HttpRequest& req,
        o = shared_offer](StatusOr<nlohmann::json> outcome) {
         if (!outcome.ok()) return respond(FromStatus(outcome.status()));
         server.directory().transport_router[transport_id] = router_id;
+        for (const WhipPublish::Track& t : p->tracks) {
+          server.directory().producer_transport[StrCat(transport_id, "-", t.params.mid)] = transport_id;
+        }
         WebRtcTransportInfo info = TransportInfoFromJson(transport_id, *outcome);
         std::string location = StrCat("/whip/", room, "/", transport_id);
         SFU_LOG(kInfo, kHttp, "WHIP publish ", location, ": ", p->tracks.size(), " track(s)");
@@ -153,7 +156,7 @@ void EndSession(SfuServer& server, const std::string& transport_id, HttpRespond 
         return nlohmann::json::object();
       },
       [&server, transport_id, respond](StatusOr<nlohmann::json> outcome) {
-        server.directory().transport_router.erase(transport_id);
+        server.directory().ForgetTransport(transport_id);
         respond(outcome.ok() ? HttpResponse{200, "", {}, ""} : FromStatus(outcome.status()));
       });
 }
@@ -262,6 +265,9 @@ void Subscribe(SfuServer& server, const std::string& room, const std::string& pu
        o = shared_offer](StatusOr<nlohmann::json> outcome) {
         if (!outcome.ok()) return respond(FromStatus(outcome.status()));
         server.directory().transport_router[transport_id] = router_id;
+        for (const auto& c : *consumers) {
+          if (c) server.directory().consumer_transport[c->id] = transport_id;
+        }
         WebRtcTransportInfo info = TransportInfoFromJson(transport_id, *outcome);
         std::string location = StrCat("/whep/", room, "/", publisher, "/", transport_id);
         SFU_LOG(kInfo, kHttp, "WHEP subscribe ", location);
