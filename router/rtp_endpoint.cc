@@ -4,7 +4,9 @@
 
 #include "router/rtcp/feedback.h"
 #include "router/rtcp/rtcp_header.h"
+#include "router/rtcp/sdes.h"
 #include "router/rtcp/sender_report.h"
+#include "router/rtcp/xr.h"
 
 namespace sfu {
 
@@ -122,8 +124,19 @@ void RtpEndpoint::OnRtcp(std::span<const uint8_t> packet, Timestamp now) {
           }
         }
         break;
+      case rtcp::kExtendedReport:
+        // DLRR answering our RRTR (RFC 3611 section 4.5): the publisher-side RTT.
+        if (auto xr = rtcp::ExtendedReports::Parse(bytes)) {
+          for (const auto& item : xr->dlrr) {
+            if (item.ssrc != rtcp_ssrc_) continue;
+            for (Producer* p : producers_) p->OnDlrr(item.last_rr, item.delay_since_last_rr, compact_now);
+          }
+        } else {
+          ++counters_.rtcp_malformed;
+        }
+        break;
       default:
-        break;  // SDES, BYE, APP, REMB: nothing to act on yet.
+        break;  // SDES, BYE, APP, REMB, transport-cc: nothing to act on yet.
     }
   }
   if (it.error()) ++counters_.rtcp_malformed;
@@ -139,6 +152,10 @@ void RtpEndpoint::OnTimer(Timestamp now) {
 
 void RtpEndpoint::Flush(size_t& len) {
   if (len == 0) return;
+  // Every compound packet ends with our CNAME (RFC 3550 section 6.1).
+  rtcp::Sdes sdes;
+  sdes.chunks.push_back({rtcp_ssrc_, cname_});
+  len += sdes.Write(std::span<uint8_t>(rtcp_buffer_ + len, kMaxRtpPacket - len));
   sink_.SendRtcp(rtcp_buffer_, len);
   len = 0;
 }
@@ -157,6 +174,11 @@ void RtpEndpoint::SendReports(Timestamp now) {
       size_t len = rr.Write(std::span<uint8_t>(rtcp_buffer_, kMaxRtpPacket));
       if (len) {
         ++counters_.receiver_reports_sent;
+        // With a receiver reference time, so the publisher can answer with a DLRR.
+        rtcp::ExtendedReports xr;
+        xr.sender_ssrc = rtcp_ssrc_;
+        xr.rrtr_ntp_time = ntp;
+        len += xr.Write(std::span<uint8_t>(rtcp_buffer_ + len, kMaxRtpPacket - len));
         Flush(len);
       }
     }
@@ -166,7 +188,7 @@ void RtpEndpoint::SendReports(Timestamp now) {
   for (Consumer* c : consumers_) {
     auto sr = c->MakeSenderReport(now, ntp);
     if (!sr) continue;
-    if (len + sr->size() > 1200) Flush(len);
+    if (len + sr->size() > 1100) Flush(len);  // Room left for the SDES.
     size_t n = sr->Write(std::span<uint8_t>(rtcp_buffer_ + len, kMaxRtpPacket - len));
     if (n == 0) continue;
     len += n;

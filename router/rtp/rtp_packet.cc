@@ -192,7 +192,7 @@ size_t WriteRewritten(std::span<uint8_t> out, const RtpPacket& in, const HeaderR
         w.WriteU8(e.id);
         w.WriteU8(static_cast<uint8_t>(e.value.size()));
       } else {
-        w.WriteU8(static_cast<uint8_t>((e.id << 4) | (e.value.size() - 1)));
+        w.WriteU8(static_cast<uint8_t>((size_t{e.id} << 4) | (e.value.size() - 1)));
       }
       w.WriteBytes(e.value);
     }
