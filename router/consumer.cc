@@ -47,6 +47,12 @@ void Consumer::SetProducerPaused(bool paused) {
   if (!paused) need_sync_ = true;
 }
 
+void Consumer::SetTransportConnected(bool connected) {
+  if (connected == transport_connected_) return;
+  transport_connected_ = connected;
+  need_sync_ = true;
+}
+
 void Consumer::Sync(const Producer::Received& in, Timestamp now) {
   Epoch e;
   e.encoding = in.encoding;
@@ -69,7 +75,7 @@ void Consumer::Sync(const Producer::Received& in, Timestamp now) {
 }
 
 void Consumer::Forward(const Producer::Received& in, Timestamp now, std::span<uint8_t> scratch) {
-  if (paused_ || producer_paused_ || in.encoding != encoding_) return;
+  if (paused_ || producer_paused_ || !transport_connected_ || in.encoding != encoding_) return;
   if (need_sync_) {
     if (params_.kind == "video" && !in.keyframe) {
       ++stats_.dropped_waiting_keyframe;
@@ -96,6 +102,7 @@ void Consumer::Forward(const Producer::Received& in, Timestamp now, std::span<ui
   if (in.keyframe) ++stats_.keyframes_sent;
   stats_.packets_sent++;
   stats_.bytes_sent += len;
+  payload_octets_ += in.packet.payload().size();
   out_.SendRtp(scratch, len);
 }
 
@@ -171,7 +178,7 @@ std::optional<rtcp::SenderReport> Consumer::MakeSenderReport(Timestamp now, uint
     sr.rtp_timestamp = last_out_ts_ + static_cast<uint32_t>(RtpTicks(now - last_out_time_, params_.clock_rate));
   }
   sr.packet_count = static_cast<uint32_t>(stats_.packets_sent);
-  sr.octet_count = static_cast<uint32_t>(stats_.bytes_sent);
+  sr.octet_count = static_cast<uint32_t>(payload_octets_);  // Payload only, no headers.
   return sr;
 }
 

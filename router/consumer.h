@@ -70,6 +70,10 @@ class Consumer {
   void Resume();
   bool paused() const { return paused_; }
   void SetProducerPaused(bool paused);
+  // Whether the subscriber's transport can carry media (DTLS connected). Until it can,
+  // nothing is forwarded; once it can, the stream (re)starts on a keyframe.
+  void SetTransportConnected(bool connected);
+  bool transport_connected() const { return transport_connected_; }
   bool producer_paused() const { return producer_paused_; }
   // True while a video consumer waits for a keyframe to (re)start.
   bool waiting_keyframe() const { return need_sync_ && params_.kind == "video"; }
@@ -98,11 +102,13 @@ class Consumer {
   rtp::ExtensionRewrite ext_;
   bool paused_ = false;
   bool producer_paused_ = false;
+  bool transport_connected_ = true;
   bool need_sync_ = true;
   size_t encoding_ = 0;
   absl::InlinedVector<Epoch, 4> epochs_;
   std::optional<int64_t> highest_out_;  // Highest output extended seq sent.
   uint32_t last_out_ts_ = 0;
+  uint64_t payload_octets_ = 0;  // For sender reports (RFC 3550 section 6.4.1).
   Timestamp last_out_time_;
   uint16_t rtx_seq_ = 0;
   int score_ = 10;

@@ -36,6 +36,10 @@ bool NackGenerator::OnPacket(int64_t ext_seq, Timestamp now) {
   auto it = std::lower_bound(missing_.begin(), missing_.end(), ext_seq,
                              [](const Missing& m, int64_t s) { return m.seq < s; });
   if (it == missing_.end() || it->seq != ext_seq) return false;
+  if (it->retries == 1) {
+    TimeDelta sample = now - it->last_sent;
+    recovery_time_ = recovery_time_ ? TimeDelta::Micros((recovery_time_->us() * 7 + sample.us()) / 8) : sample;
+  }
   missing_.erase(it);
   ++recovered_;
   return true;

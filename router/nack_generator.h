@@ -7,6 +7,7 @@
 // clears it and asks for a keyframe instead.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
@@ -36,6 +37,11 @@ class NackGenerator {
   // True once after a gap overflowed the list: the caller asks for a keyframe.
   bool TakeKeyFrameNeeded();
 
+  // Time from a first request to the packet's arrival, smoothed (RFC 6298 style, Karn's
+  // rule: only packets requested once count). Receivers without XR DLRR have no other
+  // round-trip measure towards the sender.
+  std::optional<TimeDelta> recovery_time() const { return recovery_time_; }
+
   size_t missing() const { return missing_.size(); }
   uint64_t requested() const { return requested_; }
   uint64_t recovered() const { return recovered_; }
@@ -53,6 +59,7 @@ class NackGenerator {
   int64_t highest_ = -1;
   bool started_ = false;
   bool keyframe_needed_ = false;
+  std::optional<TimeDelta> recovery_time_;
   uint64_t requested_ = 0;
   uint64_t recovered_ = 0;
   uint64_t abandoned_ = 0;

@@ -142,7 +142,10 @@ std::optional<Producer::Received> Producer::Receive(std::span<uint8_t> bytes, co
 
 void Producer::SendNacks(Stream& s, Timestamp now) {
   NackGenerator::SeqList seqs;
-  s.nack.Collect(now, rtt_, seqs);
+  // The measured RTT (DLRR) if the publisher answers our RRTR, else how long
+  // retransmissions have been taking, else the default.
+  TimeDelta rtt = rtt_measured_ ? rtt_ : s.nack.recovery_time().value_or(rtt_);
+  s.nack.Collect(now, rtt, seqs);
   if (seqs.empty()) return;
   rtcp::Nack nack;
   nack.sender_ssrc = rtcp_ssrc_;
@@ -197,7 +200,10 @@ void Producer::OnSenderReport(const rtcp::SenderReport& sr, Timestamp now) {
 }
 
 void Producer::OnDlrr(uint32_t last_rr, uint32_t delay, uint32_t compact_now) {
-  if (auto rtt = RttFromReport(compact_now, last_rr, delay)) rtt_ = std::max(*rtt, TimeDelta::Millis(1));
+  if (auto rtt = RttFromReport(compact_now, last_rr, delay)) {
+    rtt_ = std::max(*rtt, TimeDelta::Millis(1));
+    rtt_measured_ = true;
+  }
 }
 
 bool Producer::HasSsrc(uint32_t ssrc) const {

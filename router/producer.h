@@ -192,6 +192,7 @@ class Producer {
   bool paused_ = false;
   uint64_t packets_ = 0;
   TimeDelta rtt_;
+  bool rtt_measured_ = false;
   bool score_changed_ = false;
   uint8_t rtcp_buffer_[kSendBufferSize];
   rtp::RtpPacket last_unwrapped_;  // The view Receive returns for an unwrapped RTX packet.

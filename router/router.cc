@@ -51,7 +51,7 @@ StatusOr<Consumer*> Router::Consume(RtpEndpoint& endpoint, std::string id, const
   fanout_[producer].push_back(c);
   consumer_endpoint_[c] = &endpoint;
   endpoint.AddConsumer(c);
-  if (producer->video()) producer->RequestKeyFrame(c->encoding(), now);
+  if (producer->video() && endpoint.connected()) producer->RequestKeyFrame(c->encoding(), now);
   return c;
 }
 

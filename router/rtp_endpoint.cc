@@ -26,6 +26,7 @@ void RtpEndpoint::RemoveProducer(Producer* p) {
 }
 
 void RtpEndpoint::AddConsumer(Consumer* c) {
+  c->SetTransportConnected(connected_);
   consumers_.push_back(c);
   consumer_by_ssrc_[c->params().ssrc] = c;
   if (c->params().rtx_ssrc) consumer_by_ssrc_[*c->params().rtx_ssrc] = c;
@@ -59,7 +60,8 @@ void RtpEndpoint::OnRtp(std::span<uint8_t> packet, Timestamp now) {
 void RtpEndpoint::HandleReportBlocks(const rtcp::ReportBlocks& blocks, uint32_t compact_now) {
   for (const rtcp::ReportBlock& b : blocks) {
     Consumer* c = ConsumerBySsrc(b.ssrc);
-    if (!c) continue;
+    // A block about the consumer's RTX stream says nothing of the media's loss or jitter.
+    if (!c || b.ssrc != c->params().ssrc) continue;
     c->OnReportBlock(b, compact_now);
     if (c->TakeScoreChanged() && router_.observer()) router_.observer()->OnConsumerScore(*c);
   }
@@ -140,6 +142,15 @@ void RtpEndpoint::OnRtcp(std::span<const uint8_t> packet, Timestamp now) {
     }
   }
   if (it.error()) ++counters_.rtcp_malformed;
+}
+
+void RtpEndpoint::SetConnected(bool connected, Timestamp now) {
+  if (connected == connected_) return;
+  connected_ = connected;
+  for (Consumer* c : consumers_) {
+    c->SetTransportConnected(connected);
+    if (connected) router_.RequestKeyFrame(*c, now);
+  }
 }
 
 void RtpEndpoint::OnTimer(Timestamp now) {

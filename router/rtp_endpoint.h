@@ -38,11 +38,17 @@ class RtpEndpoint {
   Router& router() const { return router_; }
   PacketSink& sink() const { return sink_; }
   uint32_t rtcp_ssrc() const { return rtcp_ssrc_; }
+  const std::string& cname() const { return cname_; }
 
   // A decrypted RTP packet (may be rewritten in place) and a decrypted RTCP packet.
   void OnRtp(std::span<uint8_t> packet, Timestamp now);
   void OnRtcp(std::span<const uint8_t> packet, Timestamp now);
   void OnTimer(Timestamp now);
+  // The transport can (or can no longer) carry media. Consumers start sending once it
+  // can, each from a fresh keyframe. Endpoints start connected (a transport that needs a
+  // handshake first says so).
+  void SetConnected(bool connected, Timestamp now);
+  bool connected() const { return connected_; }
 
   const std::vector<Producer*>& producers() const { return producers_; }
   const std::vector<Consumer*>& consumers() const { return consumers_; }
@@ -68,6 +74,7 @@ class RtpEndpoint {
   std::vector<Consumer*> consumers_;
   absl::flat_hash_map<uint32_t, Consumer*> consumer_by_ssrc_;
   std::optional<Timestamp> next_report_;
+  bool connected_ = true;
   RtpEndpointCounters counters_;
   uint8_t rtcp_buffer_[kSendBufferSize];
 };

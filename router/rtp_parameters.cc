@@ -31,14 +31,15 @@ RtpCapabilities MakeRouterCapabilities() {
       {"H264", "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"},
       {"H264", "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f"},
       {"H264", "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032"},
-      {"AV1", ""},
   };
-  int pt = 96;
+  int pt = 96;  // 96-109; AV1 takes 45/46 as browsers do, opus keeps 111.
   for (const V& v : video) {
     caps.codecs.push_back(Video(v.name, pt, v.fmtp));
     caps.codecs.push_back(Rtx(pt + 1, pt));
     pt += 2;
   }
+  caps.codecs.push_back(Video("AV1", 45, ""));
+  caps.codecs.push_back(Rtx(46, 45));
   for (std::string_view kind : {"audio", "video"}) {
     int id = 1;
     for (std::string_view uri : {ext_uri::kMid, ext_uri::kRid, ext_uri::kRepairedRid, ext_uri::kAbsSendTime,

@@ -87,6 +87,7 @@ struct ConsumerParams {
   bool fir = false;
   std::vector<std::string> rtcp_feedback;
   std::vector<HeaderExtension> header_extensions;  // The subscriber's ids.
+  std::string cname;  // The RTCP CNAME of the sending transport (SDES and a=ssrc).
 };
 
 // Derives a consumer's parameters. `ssrc` and `rtx_ssrc` are the caller's fresh SSRCs.

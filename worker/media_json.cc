@@ -21,7 +21,9 @@ Json FmtpToJson(std::string_view fmtp) {
     if (eq == std::string_view::npos || eq == 0) continue;
     std::string key(item.substr(0, eq));
     std::string value(item.substr(eq + 1));
-    bool numeric = !value.empty() && value.size() < 10 &&
+    // Numbers stay numbers ("packetization-mode": 1); ids like "42e01f" or "640032" stay text.
+    bool numeric = !value.empty() && value.size() < 10 && key != "profile-level-id" &&
+                   (value == "0" || value[0] != '0') &&
                    std::all_of(value.begin(), value.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     if (numeric) {
       out[key] = std::stoll(value);
@@ -220,7 +222,7 @@ Json ConsumerRtpParametersJson(const ConsumerParams& c) {
   Json exts = Json::array();
   for (const HeaderExtension& e : c.header_extensions) exts.push_back({{"uri", e.uri}, {"id", e.id}});
   return {{"mid", c.mid}, {"codecs", std::move(codecs)}, {"encodings", Json::array({encoding})},
-          {"headerExtensions", std::move(exts)}, {"rtcp", {{"cname", "sfu"}, {"reducedSize", true}}}};
+          {"headerExtensions", std::move(exts)}, {"rtcp", {{"cname", c.cname}, {"reducedSize", true}}}};
 }
 
 Json ConsumerParamsJson(const Consumer& consumer) {

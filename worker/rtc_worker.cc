@@ -47,7 +47,9 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
         router_id_(std::move(router_id)),
         transport_(*worker.dtls_context_, std::move(ice), *this, *this,
                    worker.config_.consent_timeout),
-        endpoint_(router, *this, RandomSsrc(), StrCat("sfu-", id_.substr(0, 8))) {}
+        endpoint_(router, *this, RandomSsrc(), StrCat("sfu-", id_.substr(0, 8))) {
+    endpoint_.SetConnected(false, worker.Now());  // Until DTLS is.
+  }
 
   const std::string& id() const { return id_; }
   const std::string& router_id() const { return router_id_; }
@@ -126,6 +128,7 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
                     {{"transportId", id_}, {"iceSelectedTuple", TupleJson(tuple)}});
   }
   void OnDtlsStateChange(DtlsState state, std::string_view reason) override {
+    endpoint_.SetConnected(state == DtlsState::kConnected, worker_.Now());
     nlohmann::json params = {{"transportId", id_}, {"dtlsState", DtlsStateName(state)}};
     if (!reason.empty()) params["reason"] = reason;
     worker_.notify_("transport.dtlsStateChange", std::move(params));
@@ -344,6 +347,7 @@ StatusOr<ConsumerInfo> RtcWorker::Consume(const std::string& transport_id, const
   if (!producer) return NotFoundError(StrCat("no producer ", producer_id, " in router ", router.id()));
   auto params = DeriveConsumerParams(producer->params(), capabilities, mid, RandomSsrc(), RandomSsrc());
   if (!params.ok()) return params.status();
+  params->cname = host->endpoint().cname();
   ConsumerParams copy = *params;
   auto c = router.Consume(host->endpoint(), consumer_id, producer_id, std::move(*params), Now());
   if (!c.ok()) return c.status();

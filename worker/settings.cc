@@ -196,7 +196,7 @@ const SettingDef kSettings[] = {
      },
      [](const Settings& s) { return s.dtls_key.empty() ? std::string("none") : s.dtls_key; }},
     {"http-listen", "HOST:PORT|none",
-     "HTTP endpoint for WHIP (POST /whip/ROOM); with --control stdio the default is none",
+     "HTTP endpoint for WHIP, WHEP and GET /rooms/ROOM; with --control stdio the default is none",
      [](Settings& s, std::string_view v) -> Status {
        if (v.empty() || v == "none") {
          s.http_listen.reset();
@@ -208,7 +208,7 @@ const SettingDef kSettings[] = {
        return absl::OkStatus();
      },
      [](const Settings& s) { return s.http_listen ? s.http_listen->ToString() : std::string("none"); }},
-    {"whip-token", "TOKEN", "bearer token WHIP clients must send (default: none, open)",
+    {"whip-token", "TOKEN", "bearer token WHIP and WHEP clients must send (default: none, open)",
      [](Settings& s, std::string_view v) -> Status {
        for (char c : v) {
          if (c <= ' ' || c > '~') return Why("expected printable ASCII without spaces");

@@ -330,7 +330,7 @@ std::string WriteWhepAnswer(const sdp::Session& offer, const WhepSubscribe& subs
       a.formats.push_back(std::to_string(rtx.payload_type));
       a.ssrc_groups.push_back({"FID", {p.ssrc, *p.rtx_ssrc}});
     }
-    std::string cname = StrCat("sfu-", stream_id.substr(0, 16));
+    const std::string& cname = p.cname;
     std::string msid = StrCat(stream_id, " ", consumer->producer_id);
     a.msid = msid;
     a.ssrcs.push_back({p.ssrc, "cname", cname});

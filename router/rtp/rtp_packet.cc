@@ -204,8 +204,11 @@ size_t WriteRewritten(std::span<uint8_t> out, const RtpPacket& in, const HeaderR
 }
 
 uint32_t AbsSendTime(int64_t micros) {
-  // Seconds << 18, over 24 bits.
-  return static_cast<uint32_t>(((micros << 18) / 1'000'000) & 0x00FFFFFF);
+  // Seconds << 18, over 24 bits. Only the time modulo 64 s counts: reduce first, since
+  // shifting the full value overflows beyond 2^45 us (about 400 days of clock).
+  constexpr int64_t kWrap = 64'000'000;
+  int64_t us = (micros % kWrap + kWrap) % kWrap;
+  return static_cast<uint32_t>(((us << 18) / 1'000'000) & 0x00FFFFFF);
 }
 
 }  // namespace sfu::rtp

@@ -162,15 +162,22 @@ class WhepFanOutTest(unittest.TestCase):
         video_consumers = [c for c in lossy.consumer_stats if c["kind"] == "video"]
         self.assertTrue(all(c["stats"][0]["retransmittedPacketsSent"] > 0 for c in video_consumers), video_consumers)
 
-        # Decoded frames within 5% of the loss-free run; few freezes.
+        # Decoded frames within 5% of the loss-free run; few freezes. The frame count also
+        # depends on when decoding began (it varies by a few % between clean runs), so
+        # the 5% bound applies to the decoded frame rate from the first frame on.
         clean_frames = clean.chromium_inbound("video")["framesDecoded"]
         lossy_frames = lossy.chromium_inbound("video")["framesDecoded"]
-        self.assertGreaterEqual(lossy_frames, 0.95 * clean_frames, (clean_frames, lossy_frames))
+        self.assertGreaterEqual(lossy.chromium["fps_measured"], 0.95 * clean.chromium["fps_measured"],
+                                (clean.chromium, lossy.chromium))
+        self.assertGreaterEqual(lossy_frames, 0.9 * clean_frames, (clean_frames, lossy_frames))
         # aiortc's count depends on when its 20 s began; compare its decoded frame rate.
         self.assertGreaterEqual(lossy.aiortc["fps"], 0.95 * clean.aiortc["fps"], (clean.aiortc, lossy.aiortc))
         self.assertLessEqual(lossy.chromium_inbound("video")["freezeCount"], 2, lossy.chromium)
-        print(json.dumps({"clean": {"chromium_frames": clean_frames, "aiortc_frames": clean.aiortc["video_frames"]},
+        print(json.dumps({"clean": {"chromium_frames": clean_frames, "aiortc_frames": clean.aiortc["video_frames"],
+                                    "chromium_fps": clean.chromium["fps_measured"]},
                           "lossy": {"chromium_frames": lossy_frames, "aiortc_frames": lossy.aiortc["video_frames"],
+                                    "chromium_fps": lossy.chromium["fps_measured"],
+                                    "chromium_freeze_seconds": lossy.chromium_inbound("video")["totalFreezesDuration"],
                                     "chromium_freezes": lossy.chromium_inbound("video")["freezeCount"],
                                     "chromium_nacks": lossy.chromium_inbound("video")["nackCount"],
                                     "producer_nacks": video_producer["streams"][0]["nackCount"],
