@@ -35,7 +35,7 @@ bool ByteWriter::Fill(uint8_t value, size_t n) {
     overflow_ = true;
     return false;
   }
-  std::memset(buf_.data() + pos_, value, n);
+  if (n > 0) std::memset(buf_.data() + pos_, value, n);  // An empty buffer may be null.
   pos_ += n;
   return true;
 }
