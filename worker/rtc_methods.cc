@@ -37,9 +37,14 @@ Json TransportInfoJson(const WebRtcTransportInfo& info) {
 
 void RouterCreate(SfuServer& server, const Json& params, Reply reply) {
   Params p(params);
-  if (Status st = p.Only({"routerId"}); !st.ok()) return std::move(reply)(st);
+  if (Status st = p.Only({"routerId", "keyFrameRequestDelay"}); !st.ok()) return std::move(reply)(st);
   auto given = p.OptionalString("routerId");
   if (!given.ok()) return std::move(reply)(given.status());
+  // Milliseconds between keyframe requests to one publisher stream (default 1000).
+  auto delay_ms = p.OptionalInt("keyFrameRequestDelay", 0, 60'000);
+  if (!delay_ms.ok()) return std::move(reply)(delay_ms.status());
+  std::optional<TimeDelta> delay;
+  if (*delay_ms) delay = TimeDelta::Millis(**delay_ms);
   std::string id = given->value_or(RandomId());
   if (id.empty() || id.size() > 128) return std::move(reply)(InvalidParamsError("params.routerId", "must be 1-128 characters"));
   if (server.directory().router_worker.contains(id)) {
@@ -49,8 +54,8 @@ void RouterCreate(SfuServer& server, const Json& params, Reply reply) {
   server.directory().router_worker[id] = worker;  // Reserved now, so ids stay unique.
   auto shared = Share(std::move(reply));
   server.RunOnRtc(
-      worker, [id](RtcWorker& rtc) -> StatusOr<Json> {
-        if (Status st = rtc.CreateRouter(id); !st.ok()) return st;
+      worker, [id, delay](RtcWorker& rtc) -> StatusOr<Json> {
+        if (Status st = rtc.CreateRouter(id, delay); !st.ok()) return st;
         return Json::object();
       },
       [&server, shared, id, worker](StatusOr<Json> outcome) {

@@ -231,10 +231,10 @@ nlohmann::json RtcWorker::Dump() const {
   return j;
 }
 
-Status RtcWorker::CreateRouter(const std::string& router_id) {
+Status RtcWorker::CreateRouter(const std::string& router_id, std::optional<TimeDelta> keyframe_request_delay) {
   if (routers_.contains(router_id)) return InvalidStateError(StrCat("router ", router_id, " exists"));
   RouterOptions options;
-  options.producer.keyframe_request_delay = config_.keyframe_request_delay;
+  options.producer.keyframe_request_delay = keyframe_request_delay.value_or(config_.keyframe_request_delay);
   options.clock.unix_minus_monotonic_us = SystemClock::Instance().WallMicros() - Now().us();
   RouterHost host;
   host.router = std::make_unique<Router>(router_id, options, this);

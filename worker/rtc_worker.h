@@ -78,7 +78,8 @@ class RtcWorker final : public WorkerService,
   void Close() override;
   nlohmann::json Dump() const override;
 
-  Status CreateRouter(const std::string& router_id);
+  // `keyframe_request_delay`: the router's throttle (else the worker's default, 1 s).
+  Status CreateRouter(const std::string& router_id, std::optional<TimeDelta> keyframe_request_delay = std::nullopt);
   Status CloseRouter(const std::string& router_id);
   StatusOr<WebRtcTransportInfo> CreateWebRtcTransport(const std::string& router_id,
                                                       const std::string& transport_id);

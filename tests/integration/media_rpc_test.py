@@ -43,7 +43,7 @@ class MediaRpcTest(unittest.TestCase):
         self.sfu = SfuProcess("--workers", "2")
         self.addCleanup(self.sfu.kill)
         self.sfu.wait_running()
-        self.router = self.ok("router.create")["routerId"]
+        self.router = self.ok("router.create", {"keyFrameRequestDelay": 500})["routerId"]
         self.pub = self.ok("router.createWebRtcTransport", {"routerId": self.router})["transportId"]
         self.sub = self.ok("router.createWebRtcTransport", {"routerId": self.router})["transportId"]
 
@@ -152,6 +152,8 @@ class MediaRpcTest(unittest.TestCase):
         self.error("producer.pause", {"producerId": "nope"}, -32001, "NotFound")
         self.error("consumer.resume", {"consumerId": 5}, -32602, "InvalidParams")
         self.error("producer.getStats", {"producerId": producer, "extra": 1}, -32602, "InvalidParams")
+        e = self.error("router.create", {"keyFrameRequestDelay": -1}, -32602, "InvalidParams")
+        self.assertIn("keyFrameRequestDelay", str(e))
         # The server still serves.
         self.assertEqual(self.ok("producer.getStats", {"producerId": producer})["producerId"], producer)
 
