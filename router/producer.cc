@@ -85,8 +85,7 @@ std::optional<Producer::Received> Producer::Receive(std::span<uint8_t> bytes, co
   if (encoding >= streams_.size()) return std::nullopt;
   Stream& s = *streams_[encoding];
   ++packets_;
-  const rtp::RtpPacket* media = &packet;
-  std::optional<rtp::RtpPacket> unwrapped;
+  rtp::RtpPacket media = packet;
   if (rtx) {
     s.rtx_ssrc = packet.ssrc();
     ++s.rtx_packets;
@@ -99,16 +98,16 @@ std::optional<Producer::Received> Producer::Receive(std::span<uint8_t> bytes, co
       ++s.discarded;  // Padding-only probe.
       return std::nullopt;
     }
-    unwrapped = rtp::RtpPacket::Parse(*original);
+    auto unwrapped = rtp::RtpPacket::Parse(*original);
     if (!unwrapped) return std::nullopt;
     bytes = *original;
-    media = &*unwrapped;
+    media = *unwrapped;
   } else {
     s.ssrc = packet.ssrc();
   }
   s.active = true;
   s.last_packet = now;
-  int64_t ext_seq = s.unwrapper.Unwrap(media->sequence());
+  int64_t ext_seq = s.unwrapper.Unwrap(media.sequence());
   bool recovered = s.nack.OnPacket(ext_seq, now);
   if (recovered) ++s.recovered;
   if (s.store && !recovered && s.store->Find(ext_seq, now)) {
@@ -119,8 +118,8 @@ std::optional<Producer::Received> Producer::Receive(std::span<uint8_t> bytes, co
     ++s.discarded;  // A retransmission of a packet we did not miss.
     return std::nullopt;
   }
-  s.stats.Receive(ext_seq, media->timestamp(), media->size(), now, clock_rate_, rtx);
-  bool keyframe = video() && codecs::IsKeyFrameStart(video_codec_, media->payload());
+  s.stats.Receive(ext_seq, media.timestamp(), media.size(), now, clock_rate_, rtx);
+  bool keyframe = video() && codecs::IsKeyFrameStart(video_codec_, media.payload());
   if (keyframe) {
     ++s.keyframe_count;
     s.keyframes.OnKeyFrame();
@@ -131,13 +130,7 @@ std::optional<Producer::Received> Producer::Receive(std::span<uint8_t> bytes, co
     if (s.nack.TakeKeyFrameNeeded()) RequestKeyFrame(encoding, now);
   }
   if (paused_) return std::nullopt;
-  // The caller uses the view while `unwrapped` is alive only through the returned
-  // reference, so hand back the original view when nothing was unwrapped.
-  if (unwrapped) {
-    last_unwrapped_ = *unwrapped;
-    return Received{last_unwrapped_, encoding, ext_seq, keyframe};
-  }
-  return Received{packet, encoding, ext_seq, keyframe};
+  return Received{media, encoding, ext_seq, keyframe};
 }
 
 void Producer::SendNacks(Stream& s, Timestamp now) {

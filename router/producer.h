@@ -83,9 +83,10 @@ struct ProducerStreamStats {
 
 class Producer {
  public:
-  // A packet accepted for forwarding: the media packet (RTX already unwrapped).
+  // A packet accepted for forwarding: the media packet (RTX already unwrapped). The
+  // view points into the bytes given to Receive.
   struct Received {
-    const rtp::RtpPacket& packet;
+    rtp::RtpPacket packet;
     size_t encoding;
     int64_t ext_seq;
     bool keyframe;
@@ -195,7 +196,6 @@ class Producer {
   bool rtt_measured_ = false;
   bool score_changed_ = false;
   uint8_t rtcp_buffer_[kSendBufferSize];
-  rtp::RtpPacket last_unwrapped_;  // The view Receive returns for an unwrapped RTX packet.
 };
 
 }  // namespace sfu

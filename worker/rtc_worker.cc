@@ -309,11 +309,9 @@ Status RtcWorker::CloseTransport(const std::string& transport_id) {
   if (it == transports_.end()) return NotFoundError(StrCat("no transport ", transport_id));
   TransportHost* host = it->second.get();
   if (auto r = routers_.find(host->router_id()); r != routers_.end()) {
+    // Consumers of this transport's producers are forgotten by OnConsumerProducerClose.
     for (const Consumer* c : host->endpoint().consumers()) consumer_router_.erase(c->id());
-    for (const Producer* p : host->endpoint().producers()) {
-      for (const Consumer* c : r->second.router->ConsumersOf(*p)) consumer_router_.erase(c->id());
-      producer_router_.erase(p->id());
-    }
+    for (const Producer* p : host->endpoint().producers()) producer_router_.erase(p->id());
     r->second.router->CloseEndpoint(host->endpoint());
   }
   host->transport().Close();
@@ -369,10 +367,7 @@ Router* RtcWorker::RouterOfConsumer(const std::string& consumer_id) const {
 Status RtcWorker::CloseProducer(const std::string& producer_id) {
   Router* router = RouterOfProducer(producer_id);
   if (!router) return NotFoundError(StrCat("no producer ", producer_id));
-  if (Producer* p = router->FindProducer(producer_id)) {
-    for (const Consumer* c : router->ConsumersOf(*p)) consumer_router_.erase(c->id());
-  }
-  producer_router_.erase(producer_id);
+  producer_router_.erase(producer_id);  // Its consumers: OnConsumerProducerClose.
   return router->CloseProducer(producer_id);
 }
 
