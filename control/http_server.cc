@@ -17,7 +17,29 @@ struct HttpServer::Exchange {
   bool dispatched = false;
   std::optional<HttpResponse> response;
   std::shared_ptr<bool> valid = std::make_shared<bool>(true);
+  // A stream: its head (sent first), then the queued chunks.
+  std::optional<std::string> stream_head;
+  std::deque<std::string> chunks;
+  bool overflow = false;
 };
+
+namespace {
+
+class StreamImpl final : public HttpStream {
+ public:
+  explicit StreamImpl(HttpServer::Exchange* e);
+  bool Write(std::string data) override;
+  bool open() const override {
+    auto alive = valid_.lock();
+    return alive && *alive;
+  }
+
+ private:
+  HttpServer::Exchange* e_;
+  std::weak_ptr<bool> valid_;
+};
+
+}  // namespace
 
 namespace {
 
@@ -57,23 +79,58 @@ const char* Reason(int status) {
   }
 }
 
+std::string CorsHeaders() {
+  // CORS on every response (RFC 9725 section 4.7): the page may be elsewhere.
+  return "Access-Control-Allow-Origin: *\r\n"
+         "Access-Control-Expose-Headers: Location, Link, ETag\r\n";
+}
+
+int WriteRaw(lws* wsi, std::string_view bytes, lws_write_protocol mode) {
+  std::vector<unsigned char> buf(LWS_PRE + bytes.size());
+  std::memcpy(buf.data() + LWS_PRE, bytes.data(), bytes.size());
+  int n = lws_write(wsi, buf.data() + LWS_PRE, bytes.size(), mode);
+  return n < static_cast<int>(bytes.size()) ? -1 : 0;
+}
+
 // Writes a whole response; returns nonzero when the connection should close.
 int WriteResponse(lws* wsi, const HttpResponse& r) {
   std::string head = StrCat("HTTP/1.1 ", r.status, " ", Reason(r.status), "\r\n");
   StrAppend(&head, "Server: sfu\r\nContent-Length: ", r.body.size(), "\r\n");
   if (!r.content_type.empty()) StrAppend(&head, "Content-Type: ", r.content_type, "\r\n");
-  // CORS on every response (RFC 9725 section 4.7): the page may be elsewhere.
-  StrAppend(&head,
-            "Access-Control-Allow-Origin: *\r\n"
-            "Access-Control-Expose-Headers: Location, Link, ETag\r\n");
+  head += CorsHeaders();
   for (const auto& [name, value] : r.headers) StrAppend(&head, name, ": ", value, "\r\n");
   head += "\r\n";
-  std::string all = head + r.body;
-  std::vector<unsigned char> buf(LWS_PRE + all.size());
-  std::memcpy(buf.data() + LWS_PRE, all.data(), all.size());
-  int n = lws_write(wsi, buf.data() + LWS_PRE, all.size(), LWS_WRITE_HTTP_FINAL);
-  if (n < static_cast<int>(all.size())) return -1;
+  if (WriteRaw(wsi, head + r.body, LWS_WRITE_HTTP_FINAL) != 0) return -1;
   return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+StreamImpl::StreamImpl(HttpServer::Exchange* e) : e_(e), valid_(e->valid) {}
+
+bool StreamImpl::Write(std::string data) {
+  if (!open()) return false;
+  if (e_->chunks.size() >= kMaxQueued) {
+    e_->overflow = true;  // A reader this slow is cut off; it can reconnect.
+  } else {
+    e_->chunks.push_back(std::move(data));
+  }
+  lws_callback_on_writable(e_->wsi);
+  return true;
+}
+
+// Sends the stream's head or its next chunk; nonzero closes the connection.
+int WriteStream(lws* wsi, HttpServer::Exchange* e) {
+  if (e->overflow) return -1;
+  if (e->stream_head) {
+    std::string head = std::move(*e->stream_head);
+    e->stream_head.reset();
+    if (WriteRaw(wsi, head, LWS_WRITE_HTTP) != 0) return -1;
+  } else if (!e->chunks.empty()) {
+    std::string chunk = std::move(e->chunks.front());
+    e->chunks.pop_front();
+    if (WriteRaw(wsi, chunk, LWS_WRITE_HTTP) != 0) return -1;
+  }
+  if (!e->chunks.empty()) lws_callback_on_writable(wsi);
+  return 0;
 }
 
 }  // namespace
@@ -88,6 +145,11 @@ HttpServer::~HttpServer() {
 
 void HttpServer::Route(std::string prefix, HttpHandler handler) {
   routes_[std::move(prefix)] = std::move(handler);
+}
+
+void HttpServer::RouteStream(std::string prefix, std::string suffix, std::string content_type,
+                             HttpStreamHandler handler) {
+  stream_routes_.push_back({std::move(prefix), std::move(suffix), std::move(content_type), std::move(handler)});
 }
 
 Status HttpServer::Start() {
@@ -130,8 +192,9 @@ int HttpServer::OnEvent(lws* wsi, int reason, Exchange** slot, void* in, size_t 
       }
       *slot = e;
       exchanges_.insert(e);
-      if (e->request.method == "POST" || e->request.method == "PATCH" || e->request.method == "PUT") {
-        return 0;  // Wait for the body.
+      if ((e->request.method == "POST" || e->request.method == "PATCH" || e->request.method == "PUT") &&
+          LwsHeader(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) != "0") {
+        return 0;  // Wait for the body (an empty one has no completion callback).
       }
       Dispatch(e);
       return 0;
@@ -151,7 +214,8 @@ int HttpServer::OnEvent(lws* wsi, int reason, Exchange** slot, void* in, size_t 
       return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE: {
       Exchange* e = *slot;
-      if (!e || !e->response) return 0;
+      if (!e) return 0;
+      if (!e->response) return e->stream_head || !e->chunks.empty() || e->overflow ? WriteStream(wsi, e) : 0;
       HttpResponse r = std::move(*e->response);
       e->response.reset();
       return WriteResponse(wsi, r);
@@ -188,6 +252,27 @@ void HttpServer::Dispatch(Exchange* e) {
     respond({204, "", {{"Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS"},
                        {"Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match"},
                        {"Access-Control-Max-Age", "86400"}}, ""});
+    return;
+  }
+  const std::string& path = e->request.path;
+  for (const StreamRoute& route : stream_routes_) {
+    if (e->request.method != "GET" || path.size() < route.prefix.size() + route.suffix.size() ||
+        path.compare(0, route.prefix.size(), route.prefix) != 0 ||
+        path.compare(path.size() - route.suffix.size(), route.suffix.size(), route.suffix) != 0) {
+      continue;
+    }
+    auto stream = std::make_shared<StreamImpl>(e);
+    e->stream_head = StrCat("HTTP/1.1 200 OK\r\nServer: sfu\r\nContent-Type: ", route.content_type,
+                            "\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n", CorsHeaders(), "\r\n");
+    if (auto refused = route.handler(e->request, stream)) {
+      e->stream_head.reset();
+      e->chunks.clear();
+      respond(std::move(*refused));
+      return;
+    }
+    // The connection stays open for as long as the client wants it.
+    lws_set_timeout(e->wsi, NO_PENDING_TIMEOUT, 0);
+    lws_callback_on_writable(e->wsi);
     return;
   }
   for (auto& [prefix, handler] : routes_) {

@@ -32,6 +32,7 @@ Status SfuServer::Start() {
                          : DtlsCertificate::FromPemFiles(settings_.dtls_cert, settings_.dtls_key);
   if (!certificate.ok()) return certificate.status();
   certificate_.emplace(std::move(*certificate));
+  room_events_ = std::make_unique<RoomEvents>(loop_);
   if (settings_.http_listen) {
     http_ = std::make_unique<control::HttpServer>(
         loop_, control::HttpServerOptions{settings_.http_listen->host, settings_.http_listen->port});
@@ -78,6 +79,7 @@ Status SfuServer::Start() {
     auto factory = [this, config, cert](uv_loop_t* loop, int id) -> StatusOr<std::unique_ptr<WorkerService>> {
       auto notify = [this](std::string method, nlohmann::json params) {
         PostToControl([this, method = std::move(method), params = std::move(params)]() mutable {
+          if (notification_observer_) notification_observer_(method, params);
           hub_.Notify(method, std::move(params));
         });
       };
@@ -125,6 +127,7 @@ void SfuServer::Directory::ForgetTransport(const std::string& transport_id) {
   transport_router.erase(transport_id);
   std::erase_if(producer_transport, [&](const auto& kv) { return kv.second == transport_id; });
   std::erase_if(consumer_transport, [&](const auto& kv) { return kv.second == transport_id; });
+  http_sessions.erase(transport_id);
 }
 
 void SfuServer::Directory::ForgetRouter(const std::string& router_id) {
@@ -245,6 +248,7 @@ void SfuServer::OnWorkerStopped() {
 
 void SfuServer::CloseControl() {
   control_open_ = 1;  // Held until both endpoints have been asked to close.
+  if (room_events_) room_events_->Close();
   if (ws_) {
     ++control_open_;
     ws_->Close([this] { OnControlClosed(); });

@@ -19,6 +19,7 @@
 #include "control/ws_control_server.h"
 #include "transport/dtls/dtls_certificate.h"
 #include "worker/mailbox.h"
+#include "worker/room_events.h"
 #include "worker/rtc_worker.h"
 #include "worker/settings.h"
 #include "worker/worker_thread.h"
@@ -69,6 +70,15 @@ class SfuServer {
     std::map<std::string, std::string> room_router;  // WHIP rooms.
     std::map<std::string, std::string> producer_transport;
     std::map<std::string, std::string> consumer_transport;
+    // Transports the HTTP endpoint created for WHIP publishers and WHEP players; their
+    // lifetime is the server's business (DELETE, consent freshness, DTLS close).
+    struct HttpSession {
+      std::string room;
+      std::string publisher;  // WHEP: the WHIP session played; WHIP: empty.
+    };
+    std::map<std::string, HttpSession> http_sessions;
+    // WHIP/WHEP requests of a room still waiting for a worker: its router stays.
+    std::map<std::string, int> room_pending;
     std::optional<int> WorkerOfTransport(const std::string& transport_id) const;
     std::optional<int> WorkerOfProducer(const std::string& producer_id) const;
     std::optional<int> WorkerOfConsumer(const std::string& consumer_id) const;
@@ -81,6 +91,11 @@ class SfuServer {
   Directory& directory() { return directory_; }
   // Runs on the control loop (any thread may call it).
   void PostToControl(Mailbox::Task task) { control_mailbox_->Post(std::move(task)); }
+  RoomEvents& room_events() { return *room_events_; }
+  // Sees every worker notification before the control clients do (control loop).
+  void SetNotificationObserver(std::function<void(const std::string&, const nlohmann::json&)> observer) {
+    notification_observer_ = std::move(observer);
+  }
 
  private:
   static void OnSignal(uv_signal_t* handle, int signum);
@@ -100,6 +115,8 @@ class SfuServer {
   std::unique_ptr<control::HttpServer> http_;
   std::optional<DtlsCertificate> certificate_;
   Directory directory_;
+  std::unique_ptr<RoomEvents> room_events_;
+  std::function<void(const std::string&, const nlohmann::json&)> notification_observer_;
   int exit_code_ = 0;
   std::vector<std::unique_ptr<WorkerThread>> workers_;
   uv_signal_t sigint_{};
@@ -118,7 +135,11 @@ void RegisterWorkerMethods(SfuServer& server);
 void RegisterRtcMethods(SfuServer& server);
 // Registers transport.produce/consume/close*, producer.*, consumer.*, router.canConsume.
 void RegisterMediaMethods(SfuServer& server);
-// Adds the WHIP routes (POST/PATCH/DELETE /whip/...) to `http`.
+// Adds the WHIP, WHEP, room and demo page routes to `http`.
 void RegisterWhipRoutes(SfuServer& server, control::HttpServer& http);
+// Ends a WHIP or WHEP session (a WHIP one with its players), tells the room, and closes
+// the room's router when it was the last. `done` (optional) gets NotFound for no session.
+void EndHttpSession(SfuServer& server, const std::string& transport_id, std::string_view why,
+                    std::function<void(Status)> done);
 
 }  // namespace sfu
