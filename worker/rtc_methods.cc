@@ -194,6 +194,27 @@ void TransportGetStats(SfuServer& server, const Json& params, Reply reply) {
   OnTransport(server, *id, std::move(reply), [id = *id](RtcWorker& rtc) { return rtc.TransportStats(id); });
 }
 
+void TransportDump(SfuServer& server, const Json& params, Reply reply) {
+  Params p(params);
+  if (Status st = p.Only({"transportId"}); !st.ok()) return std::move(reply)(st);
+  auto id = p.String("transportId");
+  if (!id.ok()) return std::move(reply)(id.status());
+  OnTransport(server, *id, std::move(reply), [id = *id](RtcWorker& rtc) { return rtc.TransportDump(id); });
+}
+
+void RouterDump(SfuServer& server, const Json& params, Reply reply) {
+  Params p(params);
+  if (Status st = p.Only({"routerId"}); !st.ok()) return std::move(reply)(st);
+  auto id = p.String("routerId");
+  if (!id.ok()) return std::move(reply)(id.status());
+  auto worker = server.directory().router_worker.find(*id);
+  if (worker == server.directory().router_worker.end()) return std::move(reply)(NotFoundError(StrCat("no router ", *id)));
+  auto shared = Share(std::move(reply));
+  server.RunOnRtc(
+      worker->second, [id = *id](RtcWorker& rtc) { return rtc.RouterDump(id); },
+      [shared](StatusOr<Json> outcome) { std::move(*shared)(std::move(outcome)); });
+}
+
 void CloseTransport(SfuServer& server, const Json& params, Reply reply) {
   Params p(params);
   if (Status st = p.Only({"routerId", "transportId"}); !st.ok()) return std::move(reply)(st);
@@ -234,6 +255,8 @@ void RegisterRtcMethods(SfuServer& server) {
   d.Register("transport.connect", bind(TransportConnect));
   d.Register("transport.restartIce", bind(TransportRestartIce));
   d.Register("transport.getStats", bind(TransportGetStats));
+  d.Register("transport.dump", bind(TransportDump));
+  d.Register("router.dump", bind(RouterDump));
 }
 
 }  // namespace sfu

@@ -443,6 +443,57 @@ StatusOr<nlohmann::json> RtcWorker::ConsumerDump(const std::string& consumer_id)
   return j;
 }
 
+StatusOr<nlohmann::json> RtcWorker::RouterDump(const std::string& router_id) const {
+  auto it = routers_.find(router_id);
+  if (it == routers_.end()) return NotFoundError(StrCat("no router ", router_id));
+  const Router& router = *it->second.router;
+  nlohmann::json producers = nlohmann::json::array();
+  nlohmann::json consumers = nlohmann::json::array();
+  nlohmann::json map = nlohmann::json::object();
+  for (const auto& [id, p] : router.producers()) {
+    producers.push_back(id);
+    nlohmann::json of = nlohmann::json::array();
+    for (const Consumer* c : router.ConsumersOf(*p)) of.push_back(c->id());
+    map[id] = std::move(of);
+  }
+  for (const auto& [id, c] : router.consumers()) consumers.push_back(id);
+  return nlohmann::json{{"routerId", router_id},
+                        {"transportIds", it->second.transports},
+                        {"producerIds", std::move(producers)},
+                        {"consumerIds", std::move(consumers)},
+                        {"mapProducerIdConsumerIds", std::move(map)}};
+}
+
+StatusOr<nlohmann::json> RtcWorker::TransportDump(const std::string& transport_id) const {
+  TransportHost* host = FindTransport(transport_id);
+  if (!host) return NotFoundError(StrCat("no transport ", transport_id));
+  const WebRtcTransport& t = host->transport();
+  nlohmann::json producers = nlohmann::json::array();
+  for (const Producer* p : host->endpoint().producers()) producers.push_back(p->id());
+  nlohmann::json consumers = nlohmann::json::array();
+  for (const Consumer* c : host->endpoint().consumers()) consumers.push_back(c->id());
+  std::string announced = config_.announced_address.empty() ? socket_->local_address().IpString()
+                                                            : config_.announced_address;
+  nlohmann::json candidates = nlohmann::json::array();
+  candidates.push_back({{"ip", announced}, {"port", socket_->local_address().port()}, {"protocol", "udp"}});
+  if (tcp_) candidates.push_back({{"ip", announced}, {"port", tcp_->local_address().port()}, {"protocol", "tcp"}});
+  nlohmann::json j = {
+      {"transportId", transport_id},
+      {"routerId", host->router_id()},
+      {"name", host->name()},
+      {"iceRole", "controlled"},
+      {"iceParameters", {{"usernameFragment", t.ice().local().ufrag}, {"password", t.ice().local().pwd}, {"iceLite", true}}},
+      {"iceCandidates", std::move(candidates)},
+      {"iceState", ice::StateName(t.ice().state())},
+      {"dtlsParameters", {{"fingerprints", {{{"algorithm", "sha-256"}, {"value", dtls_context_->fingerprint()}}}}}},
+      {"dtlsState", DtlsStateName(t.dtls().state())},
+      {"producerIds", std::move(producers)},
+      {"consumerIds", std::move(consumers)},
+  };
+  if (const auto& tuple = t.ice().selected()) j["iceSelectedTuple"] = host->TupleJson(*tuple);
+  return j;
+}
+
 StatusOr<std::vector<const Producer*>> RtcWorker::TransportProducers(const std::string& transport_id) const {
   TransportHost* host = FindTransport(transport_id);
   if (!host) return NotFoundError(StrCat("no transport ", transport_id));

@@ -115,6 +115,9 @@ class RtcWorker final : public WorkerService,
   StatusOr<std::vector<PublisherInfo>> Publishers(const std::string& router_id) const;
   void SetTransportName(const std::string& transport_id, std::string name);
   StatusOr<nlohmann::json> TransportStats(const std::string& transport_id) const;
+  // router.dump and transport.dump: the objects and their relations.
+  StatusOr<nlohmann::json> RouterDump(const std::string& router_id) const;
+  StatusOr<nlohmann::json> TransportDump(const std::string& transport_id) const;
   size_t router_count() const { return routers_.size(); }
   // The worker's monotonic clock (the one packets are stamped with).
   Timestamp Now() const;

@@ -310,21 +310,36 @@ function teardown(c, keepalive = false) {
   sessions.push([c.pc, c.resource]);
   if (c.stream) c.stream.getTracks().forEach((t) => t.stop());
   if (c.localTile) c.localTile.el.remove();
-  return Promise.all(sessions.map(([pc, url]) => endSession(pc, url, keepalive)));
+  return Promise.all(sessions.map(([pc, url]) => endSession(pc, url, { keepalive })));
 }
 
-// True once the server has closed the connection's DTLS (close_notify): it ended the
-// session itself, as it does for the players of a publisher that leaves.
-function closedByServer(pc) {
-  const transport = pc && pc.getTransceivers().map((t) => t.sender.transport).find(Boolean);
-  return !!transport && transport.state === "closed";
+// A connection's DTLS transport (one for all, with max-bundle).
+const dtlsOf = (pc) => (pc ? pc.getTransceivers().map((t) => t.sender.transport).find(Boolean) : null);
+
+// Resolves once the server has closed the connection's DTLS (close_notify), or after `ms`.
+function serverClosed(pc, ms) {
+  const transport = dtlsOf(pc);
+  if (!transport || transport.state === "closed") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      transport.removeEventListener("statechange", check);
+      resolve();
+    };
+    const check = () => { if (transport.state === "closed") done(); };
+    const timer = setTimeout(done, ms);
+    transport.addEventListener("statechange", check);
+  });
 }
 
-// DELETEs a session's resource (unless the server has ended it already), then closes its
-// connection. Not the other way round: the server ends a session whose DTLS closes, and
-// the DELETE would then get 404.
-async function endSession(pc, url, keepalive = false) {
-  if (closedByServer(pc)) url = null;
+// DELETEs a session's resource, then closes its connection. Not the other way round: the
+// server ends a session whose DTLS closes, and the DELETE would then get 404. Nor when the
+// server has closed the DTLS already: it ended the session itself (as it does for the
+// players of a publisher that leaves, before telling the room; `grace` ms wait for that).
+async function endSession(pc, url, { keepalive = false, grace = 0 } = {}) {
+  if (url && grace) await serverClosed(pc, grace);
+  const transport = dtlsOf(pc);
+  if (transport && transport.state === "closed") url = null;
   if (url && !keepalive) await Promise.race([deleteResource(url), new Promise((r) => setTimeout(r, 3000))]);
   else if (url) deleteResource(url, true); // the page is going: no time to wait
   if (pc) pc.close();
@@ -472,7 +487,7 @@ function removeRemote(c, id) {
   const r = c.remotes.get(id);
   if (!r) return;
   c.remotes.delete(id);
-  endSession(r.pc, r.resource);
+  endSession(r.pc, r.resource, { grace: 1000 });
   r.pc = null;
   r.resource = null;
   r.tile.el.remove();
@@ -723,7 +738,7 @@ function showCall(c) {
   ui.cam.querySelector("use").setAttribute("href", "#icon-cam");
   document.title = `${c.room} · SFU group call`;
   renderStatus(c);
-  ui.leave.focus();
+  if (ui.form.contains(document.activeElement)) ui.leave.focus(); // the form is going away
 }
 
 function showForm(focus = false) {
