@@ -102,10 +102,15 @@ void Dispatcher::Invoke(Request request, std::shared_ptr<Pending> pending, size_
     }
     pending->Fill(slot, std::move(response));
   });
-  // Handlers validate their params, but a JSON type error they missed must not take the
-  // process down. The Reply is the handler's: unwinding destroys it (or whatever holds
-  // it answers later), which answers the request with an internal error.
+  // Handlers validate their params too, but a JSON type error they missed must not take
+  // the process down. The Reply is the handler's: unwinding destroys it (or whatever
+  // holds it answers later), which answers the request with an internal error.
   try {
+    if (schema_ && schema_->HasMethod(request.method)) {
+      if (Status st = schema_->ValidateParams(request.method, request.params); !st.ok()) {
+        return std::move(reply)(std::move(st));
+      }
+    }
     it->second(request.params, std::move(reply));
   } catch (const std::exception& e) {
     SFU_LOG(kError, kControl, "method ", request.method, " threw: ", e.what());

@@ -2,17 +2,21 @@
 // The JSON-RPC dispatch table. Methods register a handler under their name; incoming
 // text is parsed, validated and routed through the table, never a switch. A handler
 // replies exactly once, at once or later (after a round trip to a worker thread), with a
-// result or a Status that becomes the typed JSON-RPC error. Runs on the control loop only.
+// result or a Status that becomes the typed JSON-RPC error. With a schema (SetSchema),
+// every request's params are validated against it before the handler runs, so a handler
+// sees only params of the documented shape. Runs on the control loop only.
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "base/status.h"
+#include "control/json_schema.h"
 #include "control/jsonrpc.h"
 
 namespace sfu::control {
@@ -42,6 +46,12 @@ class Dispatcher {
   bool Has(std::string_view method) const;
   std::vector<std::string> Methods() const;
 
+  // From now on, a request for a method the schema describes is answered with its
+  // InvalidParams error when its params do not validate, without running the handler.
+  // Methods it does not describe run unchecked (JsonSchema::CheckCovers finds them).
+  void SetSchema(JsonSchema schema) { schema_.emplace(std::move(schema)); }
+  const JsonSchema* schema() const { return schema_ ? &*schema_ : nullptr; }
+
   // Handles one message. `send` is called with the response text once every request in
   // it has been answered, and not at all when it held only notifications.
   void HandleMessage(std::string_view text, std::function<void(std::string)> send);
@@ -54,6 +64,7 @@ class Dispatcher {
   void Invoke(Request request, std::shared_ptr<Pending> pending, size_t slot);
 
   std::map<std::string, Handler, std::less<>> handlers_;
+  std::optional<JsonSchema> schema_;
 };
 
 }  // namespace sfu::control

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "router/media_time.h"
+#include "router/router.h"
 
 namespace sfu {
 
@@ -104,10 +105,54 @@ void Consumer::Forward(const Producer::Received& in, Timestamp now, std::span<ui
   stats_.bytes_sent += len;
   payload_octets_ += in.packet.payload().size();
   out_.SendRtp(scratch, len);
+  if (trace_types_ != 0) [[unlikely]] TraceSent(h, in.packet.marker(), len, in.encoding, in.keyframe, false, now);
+}
+
+void Consumer::TraceSent(const rtp::HeaderRewrite& h, bool marker, size_t len, size_t encoding, bool keyframe,
+                         bool retransmission, Timestamp now) const {
+  TraceEvent e;
+  e.outgoing = true;
+  e.at = now;
+  e.ssrc = h.ssrc;
+  e.seq = h.sequence;
+  e.timestamp = h.timestamp;
+  e.payload_type = h.payload_type;
+  e.marker = marker;
+  e.retransmission = retransmission;
+  e.size = len;
+  e.encoding = encoding;
+  if (trace_types_ & TraceBit(TraceEvent::Type::kRtp)) {
+    e.type = TraceEvent::Type::kRtp;
+    Trace(e);
+  }
+  if (keyframe && (trace_types_ & TraceBit(TraceEvent::Type::kKeyFrame))) {
+    e.type = TraceEvent::Type::kKeyFrame;
+    Trace(e);
+  }
+}
+
+void Consumer::Trace(const TraceEvent& event) const {
+  if (router_ && router_->observer()) router_->observer()->OnConsumerTrace(*this, event);
+}
+
+void Consumer::SetPriority(uint8_t priority) {
+  if (priority == 0) priority = 1;
+  if (priority == priority_) return;
+  priority_ = priority;
+  if (router_) router_->SortFanout(producer_);
 }
 
 void Consumer::OnNack(const rtcp::Nack& nack, Timestamp now, std::span<uint8_t> scratch) {
   ++stats_.nack_count;
+  if (trace_types_ & TraceBit(TraceEvent::Type::kNack)) [[unlikely]] {
+    TraceEvent e;
+    e.type = TraceEvent::Type::kNack;
+    e.at = now;
+    e.ssrc = nack.media_ssrc;
+    e.encoding = encoding_;
+    e.count = static_cast<uint32_t>(nack.sequence_numbers.size());
+    Trace(e);
+  }
   if (!highest_out_ || !params_.nack) return;
   for (uint16_t seq : nack.sequence_numbers) {
     // Extend the 16-bit number to the output sequence space around the newest sent.
@@ -146,6 +191,9 @@ void Consumer::OnNack(const rtcp::Nack& nack, Timestamp now, std::span<uint8_t> 
     stats_.retransmitted_packets++;
     stats_.retransmitted_bytes += len;
     out_.SendRtp(scratch, len);
+    if (trace_types_ & TraceBit(TraceEvent::Type::kRtp)) [[unlikely]] {
+      TraceSent(h, packet->marker(), len, epoch->encoding, false, true, now);
+    }
   }
 }
 
@@ -159,11 +207,20 @@ void Consumer::OnReportBlock(const rtcp::ReportBlock& block, uint32_t compact_nt
   score_ = score;
 }
 
-void Consumer::OnKeyFrameRequest(bool fir) {
+void Consumer::OnKeyFrameRequest(bool fir, Timestamp now) {
   if (fir) {
     ++stats_.fir_count;
   } else {
     ++stats_.pli_count;
+  }
+  auto type = fir ? TraceEvent::Type::kFir : TraceEvent::Type::kPli;
+  if (trace_types_ & TraceBit(type)) [[unlikely]] {
+    TraceEvent e;
+    e.type = type;
+    e.at = now;
+    e.ssrc = params_.ssrc;
+    e.encoding = encoding_;
+    Trace(e);
   }
 }
 

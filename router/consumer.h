@@ -21,8 +21,12 @@
 #include "router/rtcp/sender_report.h"
 #include "router/rtp/rtp_packet.h"
 #include "router/rtp_parameters.h"
+#include "router/trace_event.h"
 
 namespace sfu {
+
+class Router;
+class RtpEndpoint;
 
 struct ConsumerStats {
   uint64_t packets_sent = 0;
@@ -60,7 +64,7 @@ class Consumer {
   void OnNack(const rtcp::Nack& nack, Timestamp now, std::span<uint8_t> scratch);
   void OnReportBlock(const rtcp::ReportBlock& block, uint32_t compact_ntp_now);
   // PLI or FIR from the subscriber: counted; the caller asks the producer for a keyframe.
-  void OnKeyFrameRequest(bool fir);
+  void OnKeyFrameRequest(bool fir, Timestamp now);
   // Our sender report, if anything was sent: NTP time `ntp`, RTP time from the
   // publisher's own mapping when it sent a sender report, else from our last packet.
   std::optional<rtcp::SenderReport> MakeSenderReport(Timestamp now, uint64_t ntp);
@@ -80,6 +84,19 @@ class Consumer {
   // Whether an SSRC is this consumer's (media or RTX), for routing the subscriber's RTCP.
   bool HasSsrc(uint32_t ssrc) const { return ssrc == params_.ssrc || (params_.rtx_ssrc && ssrc == *params_.rtx_ssrc); }
 
+  // Priority among the consumers of the same producer, 1 (default) to 255 (0 is taken
+  // as 1): the router forwards each packet to higher-priority consumers first (equal
+  // priorities keep their order). A change re-sorts the router's list at once.
+  void SetPriority(uint8_t priority);
+  uint8_t priority() const { return priority_; }
+
+  // Trace events (OR of TraceBit): kRtp for each packet sent (outgoing; retransmissions
+  // flagged), kKeyFrame for each keyframe start sent (outgoing; with its kRtp), kNack,
+  // kPli, kFir for the subscriber's feedback (incoming). Reported through the router's
+  // observer.
+  void SetTraceTypes(uint8_t mask) { trace_types_ = mask; }
+  uint8_t trace_types() const { return trace_types_; }
+
   const ConsumerStats& stats() const { return stats_; }
   int score() const { return score_; }
   bool TakeScoreChanged();
@@ -92,8 +109,11 @@ class Consumer {
     uint32_t ts_delta = 0;  // out = in + ts_delta (mod 2^32)
     size_t encoding = 0;
   };
+  friend class Router;
   void Sync(const Producer::Received& in, Timestamp now);
-  void Send(std::span<uint8_t> scratch, size_t len, bool retransmission);
+  void TraceSent(const rtp::HeaderRewrite& h, bool marker, size_t len, size_t encoding, bool keyframe,
+                 bool retransmission, Timestamp now) const;
+  void Trace(const TraceEvent& event) const;
 
   std::string id_;
   Producer& producer_;
@@ -113,6 +133,12 @@ class Consumer {
   uint16_t rtx_seq_ = 0;
   int score_ = 10;
   bool score_changed_ = false;
+  uint8_t priority_ = 1;
+  uint8_t trace_types_ = 0;
+  // Set by the router that owns it: its observer hears the trace events, it re-sorts on a
+  // priority change; the endpoint it sends on (for the outgoing bitrate cap).
+  Router* router_ = nullptr;
+  const RtpEndpoint* endpoint_ = nullptr;
   ConsumerStats stats_;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "router/router.h"
 #include "router/rtcp/feedback.h"
 
 namespace sfu {
@@ -119,11 +120,13 @@ std::optional<Producer::Received> Producer::Receive(std::span<uint8_t> bytes, co
     return std::nullopt;
   }
   s.stats.Receive(ext_seq, media.timestamp(), media.size(), now, clock_rate_, rtx);
+  s.rate.Add(media.size(), now);
   bool keyframe = video() && codecs::IsKeyFrameStart(video_codec_, media.payload());
   if (keyframe) {
     ++s.keyframe_count;
     s.keyframes.OnKeyFrame();
   }
+  if (trace_types_ != 0) [[unlikely]] TraceReceived(s, media, rtx, keyframe, now);
   if (s.store) s.store->Insert(ext_seq, bytes, now);
   if (send_nack_ && video()) {
     SendNacks(s, now);
@@ -149,9 +152,19 @@ void Producer::SendNacks(Stream& s, Timestamp now) {
   ++s.nack_count;
   s.nack_packets += seqs.size();
   rtcp_out_.SendRtcp(rtcp_buffer_, n);
+  if (trace_types_ & TraceBit(TraceEvent::Type::kNack)) [[unlikely]] {
+    TraceEvent e;
+    e.type = TraceEvent::Type::kNack;
+    e.outgoing = true;
+    e.at = now;
+    e.ssrc = s.ssrc;
+    e.encoding = s.encoding;
+    e.count = static_cast<uint32_t>(seqs.size());
+    Trace(e);
+  }
 }
 
-void Producer::SendKeyFrameRequest(Stream& s) {
+void Producer::SendKeyFrameRequest(Stream& s, Timestamp now) {
   if (s.ssrc == 0) return;
   size_t n;
   if (use_fir_) {
@@ -165,20 +178,57 @@ void Producer::SendKeyFrameRequest(Stream& s) {
     n = pli.Write(std::span<uint8_t>(rtcp_buffer_, kMaxRtpPacket));
     ++s.pli_count;
   }
-  if (n) rtcp_out_.SendRtcp(rtcp_buffer_, n);
+  if (n == 0) return;
+  rtcp_out_.SendRtcp(rtcp_buffer_, n);
+  auto type = use_fir_ ? TraceEvent::Type::kFir : TraceEvent::Type::kPli;
+  if (trace_types_ & TraceBit(type)) [[unlikely]] {
+    TraceEvent e;
+    e.type = type;
+    e.outgoing = true;
+    e.at = now;
+    e.ssrc = s.ssrc;
+    e.encoding = s.encoding;
+    Trace(e);
+  }
+}
+
+void Producer::TraceReceived(const Stream& s, const rtp::RtpPacket& media, bool rtx, bool keyframe,
+                             Timestamp now) const {
+  TraceEvent e;
+  e.at = now;
+  e.ssrc = media.ssrc();
+  e.seq = media.sequence();
+  e.timestamp = media.timestamp();
+  e.payload_type = media.payload_type();
+  e.marker = media.marker();
+  e.retransmission = rtx;
+  e.size = media.size();
+  e.encoding = s.encoding;
+  if (trace_types_ & TraceBit(TraceEvent::Type::kRtp)) {
+    e.type = TraceEvent::Type::kRtp;
+    Trace(e);
+  }
+  if (keyframe && (trace_types_ & TraceBit(TraceEvent::Type::kKeyFrame))) {
+    e.type = TraceEvent::Type::kKeyFrame;
+    Trace(e);
+  }
+}
+
+void Producer::Trace(const TraceEvent& event) const {
+  if (router_ && router_->observer()) router_->observer()->OnProducerTrace(*this, event);
 }
 
 void Producer::RequestKeyFrame(size_t encoding, Timestamp now) {
   if (!video() || encoding >= streams_.size()) return;
   Stream& s = *streams_[encoding];
-  if (s.keyframes.Request(now)) SendKeyFrameRequest(s);
+  if (s.keyframes.Request(now)) SendKeyFrameRequest(s, now);
 }
 
 void Producer::OnTimer(Timestamp now) {
   for (auto& sp : streams_) {
     Stream& s = *sp;
     if (send_nack_ && video()) SendNacks(s, now);
-    if (s.keyframes.OnTimer(now)) SendKeyFrameRequest(s);
+    if (s.keyframes.OnTimer(now)) SendKeyFrameRequest(s, now);
   }
 }
 
@@ -262,6 +312,22 @@ size_t Producer::BestEncoding(Timestamp now, TimeDelta window) const {
     if (streams_[i]->active && now - streams_[i]->last_packet <= window) return i;
   }
   return 0;
+}
+
+size_t Producer::EncodingForBitrate(uint32_t max_bps, Timestamp now, TimeDelta window) const {
+  if (max_bps == 0) return BestEncoding(now, window);
+  std::optional<size_t> lowest;
+  for (size_t i = streams_.size(); i-- > 0;) {
+    const Stream& s = *streams_[i];
+    if (!s.active || now - s.last_packet > window) continue;
+    if (s.rate.BitsPerSecond(now) <= max_bps) return i;
+    lowest = i;
+  }
+  return lowest.value_or(0);
+}
+
+uint64_t Producer::ReceiveBitrate(size_t encoding, Timestamp now) const {
+  return encoding < streams_.size() ? streams_[encoding]->rate.BitsPerSecond(now) : 0;
 }
 
 int Producer::score() const {

@@ -21,10 +21,14 @@
 #include "router/packet_sink.h"
 #include "router/packet_store.h"
 #include "router/producer_params.h"
+#include "router/rate_meter.h"
 #include "router/rtcp/sender_report.h"
 #include "router/rtp/rtp_packet.h"
+#include "router/trace_event.h"
 
 namespace sfu {
+
+class Router;
 
 // Receive statistics of one RTP stream (RFC 3550 section 6.4.1 and appendix A.3, A.8).
 class RtpReceiveStats {
@@ -118,6 +122,16 @@ class Producer {
   // The highest encoding that received media in the last `window` (simulcast: what a
   // consumer forwards until layer selection takes over); 0 if none did.
   size_t BestEncoding(Timestamp now, TimeDelta window = TimeDelta::Millis(1500)) const;
+  // Simulcast under a bitrate cap: the highest encoding active in the last `window` whose
+  // receive bitrate (ReceiveBitrate) is <= `max_bps`, else the lowest active one; 0 if
+  // none is active. `max_bps` 0 means no cap (BestEncoding).
+  size_t EncodingForBitrate(uint32_t max_bps, Timestamp now, TimeDelta window = TimeDelta::Millis(1500)) const;
+  // The bitrate of the media accepted on an encoding (what consumers forward: whole
+  // packets, recovered retransmissions included, duplicates not) over the last second;
+  // 0 for an unknown encoding or one without packets.
+  uint64_t ReceiveBitrate(size_t encoding, Timestamp now) const;
+  // The media SSRC of an encoding; 0 when not signaled and no packet came yet.
+  uint32_t StreamSsrc(size_t encoding) const { return encoding < streams_.size() ? streams_[encoding]->ssrc : 0; }
   size_t encoding_count() const { return streams_.size(); }
   // True if any stream's SSRC is `ssrc` (for routing RTCP from the publisher).
   bool HasSsrc(uint32_t ssrc) const;
@@ -131,6 +145,12 @@ class Producer {
   void Pause() { paused_ = true; }
   void Resume() { paused_ = false; }
   bool paused() const { return paused_; }
+
+  // Trace events (OR of TraceBit): kRtp and kKeyFrame for each media packet accepted
+  // (incoming; a keyframe start gives both), kNack, kPli, kFir for the feedback this
+  // producer sends to the publisher (outgoing). Reported through the router's observer.
+  void SetTraceTypes(uint8_t mask) { trace_types_ = mask; }
+  uint8_t trace_types() const { return trace_types_; }
 
   uint64_t packets() const { return packets_; }
   std::vector<ProducerStreamStats> Stats(Timestamp now) const;
@@ -173,11 +193,15 @@ class Producer {
     uint64_t bytes_at_report = 0;
     std::optional<Timestamp> report_time;
     double bitrate_bps = 0;
+    RateMeter rate;  // Receive rate over the last second (layer selection under a cap).
 
     explicit Stream(TimeDelta keyframe_delay) : keyframes(keyframe_delay) {}
   };
+  friend class Router;
   void SendNacks(Stream& s, Timestamp now);
-  void SendKeyFrameRequest(Stream& s);
+  void SendKeyFrameRequest(Stream& s, Timestamp now);
+  void TraceReceived(const Stream& s, const rtp::RtpPacket& media, bool rtx, bool keyframe, Timestamp now) const;
+  void Trace(const TraceEvent& event) const;
   uint8_t MediaPayloadType(uint8_t rtx_payload_type) const;
 
   std::string id_;
@@ -195,6 +219,8 @@ class Producer {
   TimeDelta rtt_;
   bool rtt_measured_ = false;
   bool score_changed_ = false;
+  uint8_t trace_types_ = 0;
+  Router* router_ = nullptr;  // Set by the router that owns it (trace events go to its observer).
   uint8_t rtcp_buffer_[kSendBufferSize];
 };
 

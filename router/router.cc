@@ -30,6 +30,7 @@ StatusOr<Producer*> Router::Produce(RtpEndpoint& endpoint, std::string id, Produ
   auto producer = std::make_unique<Producer>(id, std::move(params), options_.producer, endpoint.sink(),
                                              endpoint.rtcp_ssrc());
   Producer* p = producer.get();
+  p->router_ = this;
   producers_[id] = std::move(producer);
   fanout_[p];
   producer_endpoint_[p] = &endpoint;
@@ -45,14 +46,33 @@ StatusOr<Consumer*> Router::Consume(RtpEndpoint& endpoint, std::string id, const
   if (params.kind != producer->kind()) return InvalidParamsError("params.kind", "differs from the producer's");
   auto consumer = std::make_unique<Consumer>(id, *producer, std::move(params), endpoint.sink());
   Consumer* c = consumer.get();
+  c->router_ = this;
+  c->endpoint_ = &endpoint;
   if (producer->paused()) c->SetProducerPaused(true);
-  c->SetEncoding(producer->BestEncoding(now));
+  c->SetEncoding(producer->video() ? TargetEncoding(*producer, endpoint.max_outgoing_bitrate(), now)
+                                   : producer->BestEncoding(now));
   consumers_[id] = std::move(consumer);
-  fanout_[producer].push_back(c);
+  auto& list = fanout_[producer];
+  // After every consumer of the same or a higher priority (the list is sorted).
+  list.insert(std::upper_bound(list.begin(), list.end(), c,
+                               [](const Consumer* a, const Consumer* b) { return a->priority() > b->priority(); }),
+              c);
   consumer_endpoint_[c] = &endpoint;
   endpoint.AddConsumer(c);
-  if (producer->video() && endpoint.connected()) producer->RequestKeyFrame(c->encoding(), now);
+  if (producer->video() && endpoint.connected() && !c->paused()) producer->RequestKeyFrame(c->encoding(), now);
   return c;
+}
+
+void Router::SortFanout(const Producer& producer) {
+  auto it = fanout_.find(&producer);
+  if (it == fanout_.end()) return;
+  std::stable_sort(it->second.begin(), it->second.end(),
+                   [](const Consumer* a, const Consumer* b) { return a->priority() > b->priority(); });
+}
+
+size_t Router::TargetEncoding(const Producer& producer, uint32_t max_bps, Timestamp now) {
+  if (producer.encoding_count() <= 1) return 0;
+  return max_bps ? producer.EncodingForBitrate(max_bps, now) : producer.BestEncoding(now);
 }
 
 void Router::RemoveConsumer(Consumer* c) {
@@ -160,12 +180,27 @@ void Router::RequestKeyFrame(Consumer& consumer, Timestamp now) {
 void Router::Forward(Producer& producer, const Producer::Received& packet, Timestamp now) {
   auto it = fanout_.find(&producer);
   if (it == fanout_.end()) return;
-  size_t best = producer.encoding_count() > 1 ? producer.BestEncoding(now) : 0;
+  bool simulcast = producer.encoding_count() > 1;
+  size_t best = simulcast ? producer.BestEncoding(now) : 0;
+  // The last cap's choice: consumers of one endpoint share a cap.
+  uint32_t last_cap = 0;
+  size_t last_capped = 0;
   for (Consumer* c : it->second) {
-    if (c->encoding() != best) {
-      // Simulcast: follow the best active encoding (layer selection refines this later).
-      c->SetEncoding(best);
-      producer.RequestKeyFrame(best, now);
+    size_t target = best;
+    if (simulcast) {
+      uint32_t cap = c->endpoint_ ? c->endpoint_->max_outgoing_bitrate() : 0;
+      if (cap != 0 && producer.video()) {
+        if (cap != last_cap) {
+          last_cap = cap;
+          last_capped = producer.EncodingForBitrate(cap, now);
+        }
+        target = last_capped;
+      }
+    }
+    if (c->encoding() != target) {
+      // Simulcast: follow the chosen encoding (layer selection refines this later).
+      c->SetEncoding(target);
+      producer.RequestKeyFrame(target, now);
     }
     c->Forward(packet, now, scratch_);
   }

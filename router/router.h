@@ -15,6 +15,7 @@
 #include "router/consumer.h"
 #include "router/media_time.h"
 #include "router/producer.h"
+#include "router/trace_event.h"
 
 namespace sfu {
 
@@ -37,6 +38,12 @@ class Router {
     virtual void OnConsumerProducerResume(const Consumer&) {}
     // The consumer is closed (and destroyed) right after this call.
     virtual void OnConsumerProducerClose(const Consumer&) {}
+    // Trace events, for the types enabled with SetTraceTypes on the producer, consumer
+    // or endpoint (see trace_event.h). Called on the packet path: keep them cheap, and do
+    // not close or create producers, consumers or endpoints, nor change priorities, from them.
+    virtual void OnProducerTrace(const Producer&, const TraceEvent&) {}
+    virtual void OnConsumerTrace(const Consumer&, const TraceEvent&) {}
+    virtual void OnEndpointTrace(const RtpEndpoint&, const TraceEvent&) {}
   };
 
   Router(std::string id, RouterOptions options, Observer* observer = nullptr);
@@ -49,6 +56,8 @@ class Router {
 
   StatusOr<Producer*> Produce(RtpEndpoint& endpoint, std::string id, ProducerParams params);
   // A consumer of `producer_id` sent on `endpoint`; a video consumer asks for a keyframe.
+  // It joins the producer's fan-out list after the consumers of the same or a higher
+  // priority (Consumer::SetPriority).
   StatusOr<Consumer*> Consume(RtpEndpoint& endpoint, std::string id, const std::string& producer_id,
                               ConsumerParams params, Timestamp now);
   // Closing a producer closes its consumers (OnConsumerProducerClose for each).
@@ -61,6 +70,8 @@ class Router {
   Consumer* FindConsumer(const std::string& id) const;
   const std::map<std::string, std::unique_ptr<Producer>>& producers() const { return producers_; }
   const std::map<std::string, std::unique_ptr<Consumer>>& consumers() const { return consumers_; }
+  // In fan-out order: by priority, highest first; equal priorities in the order they
+  // got it.
   std::vector<Consumer*> ConsumersOf(const Producer& producer) const;
   RtpEndpoint* EndpointOf(const Producer& producer) const;
 
@@ -71,13 +82,22 @@ class Router {
   // A keyframe for this consumer, from its producer (throttled there).
   void RequestKeyFrame(Consumer& consumer, Timestamp now);
 
-  // From an endpoint: a producer's packet to fan out.
+  // From an endpoint: a producer's packet to fan out, to consumers in priority order.
+  // Simulcast: each video consumer follows the producer's best active encoding, or, when
+  // its endpoint has an outgoing bitrate cap, Producer::EncodingForBitrate(cap) (the
+  // highest active encoding whose own receive bitrate fits the cap, else the lowest
+  // active one; what the endpoint's other consumers use is not taken into account).
   void Forward(Producer& producer, const Producer::Received& packet, Timestamp now);
   Observer* observer() const { return observer_; }
   std::span<uint8_t> scratch() { return scratch_; }
 
  private:
+  friend class Consumer;
   void RemoveConsumer(Consumer* consumer);
+  // Re-sorts a producer's fan-out list by consumer priority (stable).
+  void SortFanout(const Producer& producer);
+  // The encoding a consumer on an endpoint with outgoing cap `max_bps` should forward.
+  static size_t TargetEncoding(const Producer& producer, uint32_t max_bps, Timestamp now);
 
   std::string id_;
   RouterOptions options_;

@@ -1,6 +1,7 @@
 #include "router/rtp_endpoint.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "router/rtcp/feedback.h"
 #include "router/rtcp/rtcp_header.h"
@@ -107,7 +108,7 @@ void RtpEndpoint::OnRtcp(std::span<const uint8_t> packet, Timestamp now) {
           auto pli = rtcp::Pli::Parse(bytes);
           Consumer* c = pli ? ConsumerBySsrc(pli->media_ssrc) : nullptr;
           if (c) {
-            c->OnKeyFrameRequest(false);
+            c->OnKeyFrameRequest(false, now);
             router_.RequestKeyFrame(*c, now);
           } else {
             ++(pli ? counters_.rtcp_unknown_ssrc : counters_.rtcp_malformed);
@@ -120,10 +121,13 @@ void RtpEndpoint::OnRtcp(std::span<const uint8_t> packet, Timestamp now) {
           }
           for (const auto& e : fir->entries) {
             if (Consumer* c = ConsumerBySsrc(e.ssrc)) {
-              c->OnKeyFrameRequest(true);
+              c->OnKeyFrameRequest(true, now);
               router_.RequestKeyFrame(*c, now);
             }
           }
+        } else if (header.count == rtcp::kAfbFormat) {
+          // REMB: the remote's estimate of what it can receive. Only traced for now.
+          if (trace_types_ & TraceBit(TraceEvent::Type::kBwe)) [[unlikely]] TraceRemb(bytes, now);
         }
         break;
       case rtcp::kExtendedReport:
@@ -138,10 +142,22 @@ void RtpEndpoint::OnRtcp(std::span<const uint8_t> packet, Timestamp now) {
         }
         break;
       default:
-        break;  // SDES, BYE, APP, REMB, transport-cc: nothing to act on yet.
+        break;  // SDES, BYE, APP, transport-cc: nothing to act on yet.
     }
   }
   if (it.error()) ++counters_.rtcp_malformed;
+}
+
+void RtpEndpoint::TraceRemb(std::span<const uint8_t> bytes, Timestamp now) {
+  auto remb = rtcp::Remb::Parse(bytes);
+  if (!remb) return;  // Another application-layer message, or malformed.
+  TraceEvent e;
+  e.type = TraceEvent::Type::kBwe;
+  e.at = now;
+  e.ssrc = remb->sender_ssrc;
+  e.count = static_cast<uint32_t>(remb->ssrcs.size());
+  e.bitrate = static_cast<uint32_t>(std::min<uint64_t>(remb->bitrate_bps, std::numeric_limits<uint32_t>::max()));
+  if (router_.observer()) router_.observer()->OnEndpointTrace(*this, e);
 }
 
 void RtpEndpoint::SetConnected(bool connected, Timestamp now) {
@@ -149,7 +165,7 @@ void RtpEndpoint::SetConnected(bool connected, Timestamp now) {
   connected_ = connected;
   for (Consumer* c : consumers_) {
     c->SetTransportConnected(connected);
-    if (connected) router_.RequestKeyFrame(*c, now);
+    if (connected && !c->paused() && !c->producer_paused()) router_.RequestKeyFrame(*c, now);  // Resume asks later.
   }
 }
 
@@ -171,9 +187,32 @@ void RtpEndpoint::Flush(size_t& len) {
   len = 0;
 }
 
+void RtpEndpoint::AppendRemb(size_t& len) {
+  rtcp::Remb remb;
+  remb.sender_ssrc = rtcp_ssrc_;
+  remb.bitrate_bps = max_incoming_bitrate_;
+  for (Producer* p : producers_) {
+    for (size_t i = 0; i < p->encoding_count() && remb.ssrcs.size() < 255; ++i) {
+      if (uint32_t ssrc = p->StreamSsrc(i)) remb.ssrcs.push_back(ssrc);
+    }
+  }
+  if (len + remb.size() > 1100) {
+    // No room left beside the report and the SDES: a compound packet of its own, which
+    // starts with an (empty) receiver report (RFC 3550 section 6.1).
+    Flush(len);
+    rtcp::ReceiverReport rr;
+    rr.ssrc = rtcp_ssrc_;
+    len = rr.Write(std::span<uint8_t>(rtcp_buffer_, kMaxRtpPacket));
+  }
+  size_t n = remb.Write(std::span<uint8_t>(rtcp_buffer_ + len, kMaxRtpPacket - len));
+  if (n) ++counters_.remb_sent;
+  len += n;
+}
+
 void RtpEndpoint::SendReports(Timestamp now) {
   uint64_t ntp = router_.clock().Ntp(now);
-  // Receiver report for what the publisher sends us.
+  // Receiver report for what the publisher sends us; with the incoming bitrate cap as a
+  // REMB when there is one (then even before anything arrived).
   if (!producers_.empty()) {
     rtcp::ReceiverReport rr;
     rr.ssrc = rtcp_ssrc_;
@@ -181,15 +220,18 @@ void RtpEndpoint::SendReports(Timestamp now) {
       p->FillReportBlocks(rr.blocks, now);
       if (p->TakeScoreChanged() && router_.observer()) router_.observer()->OnProducerScore(*p);
     }
-    if (!rr.blocks.empty()) {
+    if (!rr.blocks.empty() || max_incoming_bitrate_ != 0) {
       size_t len = rr.Write(std::span<uint8_t>(rtcp_buffer_, kMaxRtpPacket));
       if (len) {
         ++counters_.receiver_reports_sent;
-        // With a receiver reference time, so the publisher can answer with a DLRR.
-        rtcp::ExtendedReports xr;
-        xr.sender_ssrc = rtcp_ssrc_;
-        xr.rrtr_ntp_time = ntp;
-        len += xr.Write(std::span<uint8_t>(rtcp_buffer_ + len, kMaxRtpPacket - len));
+        if (!rr.blocks.empty()) {
+          // With a receiver reference time, so the publisher can answer with a DLRR.
+          rtcp::ExtendedReports xr;
+          xr.sender_ssrc = rtcp_ssrc_;
+          xr.rrtr_ntp_time = ntp;
+          len += xr.Write(std::span<uint8_t>(rtcp_buffer_ + len, kMaxRtpPacket - len));
+        }
+        if (max_incoming_bitrate_ != 0) AppendRemb(len);
         Flush(len);
       }
     }

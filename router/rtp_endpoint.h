@@ -25,6 +25,7 @@ struct RtpEndpointCounters {
   uint64_t rtcp_unknown_ssrc = 0;
   uint64_t receiver_reports_sent = 0;
   uint64_t sender_reports_sent = 0;
+  uint64_t remb_sent = 0;  // REMBs carrying the incoming bitrate cap.
 };
 
 class RtpEndpoint {
@@ -50,6 +51,27 @@ class RtpEndpoint {
   void SetConnected(bool connected, Timestamp now);
   bool connected() const { return connected_; }
 
+  // Outgoing bitrate cap, bits per second (0: none). Simulcast video consumers on this
+  // endpoint forward the highest active encoding whose own receive bitrate is <= the cap,
+  // else the lowest active one (see Router::Forward); audio is not affected. Takes effect
+  // with the next packet of each producer.
+  void SetMaxOutgoingBitrate(uint32_t bps) { max_outgoing_bitrate_ = bps; }
+  uint32_t max_outgoing_bitrate() const { return max_outgoing_bitrate_; }
+  // Incoming bitrate cap, bits per second (0: none). When set, each periodic RTCP report
+  // to the publisher (every kReportInterval) carries a REMB (draft-alvestrand-rmcat-remb)
+  // with this bitrate (rounded down to what the format holds) and the known media SSRCs of
+  // this endpoint's producers (at most 255), which browsers take as a limit on their send
+  // rate. It goes out from the first report on, before any media (after an empty receiver
+  // report then), and in a compound packet of its own when the report leaves no room.
+  // Nothing is sent while the endpoint has no producers.
+  void SetMaxIncomingBitrate(uint32_t bps) { max_incoming_bitrate_ = bps; }
+  uint32_t max_incoming_bitrate() const { return max_incoming_bitrate_; }
+  // Trace events (OR of TraceBit): kBwe for each REMB the remote sends (incoming, with
+  // its bitrate). Transport-cc feedback is not traced: it carries no bitrate, and the
+  // router has no send-side estimator yet. Reported through the router's observer.
+  void SetTraceTypes(uint8_t mask) { trace_types_ = mask; }
+  uint8_t trace_types() const { return trace_types_; }
+
   const std::vector<Producer*>& producers() const { return producers_; }
   const std::vector<Consumer*>& consumers() const { return consumers_; }
   RtpEndpointCounters counters() const;
@@ -63,6 +85,9 @@ class RtpEndpoint {
   Consumer* ConsumerBySsrc(uint32_t ssrc) const;
   void HandleReportBlocks(const rtcp::ReportBlocks& blocks, uint32_t compact_now);
   void SendReports(Timestamp now);
+  // Appends our REMB (the incoming cap) to the compound packet being built.
+  void AppendRemb(size_t& len);
+  void TraceRemb(std::span<const uint8_t> bytes, Timestamp now);
   void Flush(size_t& len);
 
   Router& router_;
@@ -75,6 +100,9 @@ class RtpEndpoint {
   absl::flat_hash_map<uint32_t, Consumer*> consumer_by_ssrc_;
   std::optional<Timestamp> next_report_;
   bool connected_ = true;
+  uint32_t max_outgoing_bitrate_ = 0;
+  uint32_t max_incoming_bitrate_ = 0;
+  uint8_t trace_types_ = 0;
   RtpEndpointCounters counters_;
   uint8_t rtcp_buffer_[kSendBufferSize];
 };

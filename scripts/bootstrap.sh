@@ -17,6 +17,8 @@ build_packages=(
 test_packages=(
   # Real WebRTC clients for the end-to-end tests
   python3 python3-websockets python3-aiortc python3-numpy python3-pil chromium chromium-driver
+  # The control API docs check (tests/docs/) validates examples against the schema
+  python3-jsonschema
   # Network namespaces and packet filtering for the ICE-TCP test
   iproute2 nftables util-linux
 )

@@ -82,6 +82,7 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
         {"rtcpUnknownSsrc", e.rtcp_unknown_ssrc},
         {"receiverReportsSent", e.receiver_reports_sent},
         {"senderReportsSent", e.sender_reports_sent},
+        {"rembSent", e.remb_sent},
         {"iceChecks", transport_.ice().counters().requests},
         {"iceBadIntegrity", transport_.ice().counters().bad_integrity},
     };
@@ -491,7 +492,96 @@ StatusOr<nlohmann::json> RtcWorker::TransportDump(const std::string& transport_i
       {"consumerIds", std::move(consumers)},
   };
   if (const auto& tuple = t.ice().selected()) j["iceSelectedTuple"] = host->TupleJson(*tuple);
+  const RtpEndpoint& e = host->endpoint();
+  j["maxIncomingBitrate"] = e.max_incoming_bitrate();
+  j["maxOutgoingBitrate"] = e.max_outgoing_bitrate();
+  nlohmann::json types = nlohmann::json::array();
+  if (e.trace_types() & TraceBit(TraceEvent::Type::kBwe)) types.push_back("bwe");
+  j["traceEventTypes"] = std::move(types);
   return j;
+}
+
+Status RtcWorker::SetMaxBitrate(const std::string& transport_id, bool incoming, uint32_t bps) {
+  TransportHost* host = FindTransport(transport_id);
+  if (!host) return NotFoundError(StrCat("no transport ", transport_id));
+  if (incoming) {
+    host->endpoint().SetMaxIncomingBitrate(bps);
+  } else {
+    host->endpoint().SetMaxOutgoingBitrate(bps);
+  }
+  return absl::OkStatus();
+}
+
+Status RtcWorker::SetTraceTypes(std::string_view kind, const std::string& id, uint8_t mask) {
+  if (kind == "transport") {
+    TransportHost* host = FindTransport(id);
+    if (!host) return NotFoundError(StrCat("no transport ", id));
+    host->endpoint().SetTraceTypes(mask);
+  } else if (kind == "producer") {
+    Router* router = RouterOfProducer(id);
+    Producer* p = router ? router->FindProducer(id) : nullptr;
+    if (!p) return NotFoundError(StrCat("no producer ", id));
+    p->SetTraceTypes(mask);
+  } else {
+    Router* router = RouterOfConsumer(id);
+    Consumer* c = router ? router->FindConsumer(id) : nullptr;
+    if (!c) return NotFoundError(StrCat("no consumer ", id));
+    c->SetTraceTypes(mask);
+  }
+  return absl::OkStatus();
+}
+
+Status RtcWorker::SetConsumerPriority(const std::string& consumer_id, uint8_t priority) {
+  Router* router = RouterOfConsumer(consumer_id);
+  Consumer* c = router ? router->FindConsumer(consumer_id) : nullptr;
+  if (!c) return NotFoundError(StrCat("no consumer ", consumer_id));
+  c->SetPriority(priority);
+  return absl::OkStatus();
+}
+
+namespace {
+
+// A trace event as the *.trace notifications carry it (mediasoup's shape).
+nlohmann::json TraceJson(const TraceEvent& e) {
+  nlohmann::json info = {{"ssrc", e.ssrc}};
+  switch (e.type) {
+    case TraceEvent::Type::kRtp:
+    case TraceEvent::Type::kKeyFrame:
+      info.update({{"sequenceNumber", e.seq}, {"timestamp", e.timestamp}, {"payloadType", e.payload_type},
+                   {"marker", e.marker}, {"size", e.size}, {"isRtx", e.retransmission}});
+      break;
+    case TraceEvent::Type::kNack: info["count"] = e.count; break;
+    case TraceEvent::Type::kBwe: info.update({{"bitrate", e.bitrate}, {"ssrcCount", e.count}}); break;
+    default: break;
+  }
+  return {{"type", TraceTypeName(e.type)},
+          {"timestamp", e.at.us() / 1000},
+          {"direction", e.outgoing ? "out" : "in"},
+          {"info", std::move(info)}};
+}
+
+}  // namespace
+
+void RtcWorker::OnProducerTrace(const Producer& producer, const TraceEvent& event) {
+  nlohmann::json j = TraceJson(event);
+  j["producerId"] = producer.id();
+  notify_("producer.trace", std::move(j));
+}
+
+void RtcWorker::OnConsumerTrace(const Consumer& consumer, const TraceEvent& event) {
+  nlohmann::json j = TraceJson(event);
+  j["consumerId"] = consumer.id();
+  notify_("consumer.trace", std::move(j));
+}
+
+void RtcWorker::OnEndpointTrace(const RtpEndpoint& endpoint, const TraceEvent& event) {
+  for (const auto& [id, host] : transports_) {
+    if (&host->endpoint() != &endpoint) continue;
+    nlohmann::json j = TraceJson(event);
+    j["transportId"] = id;
+    notify_("transport.trace", std::move(j));
+    return;
+  }
 }
 
 StatusOr<std::vector<const Producer*>> RtcWorker::TransportProducers(const std::string& transport_id) const {

@@ -118,6 +118,11 @@ class RtcWorker final : public WorkerService,
   // router.dump and transport.dump: the objects and their relations.
   StatusOr<nlohmann::json> RouterDump(const std::string& router_id) const;
   StatusOr<nlohmann::json> TransportDump(const std::string& transport_id) const;
+  // transport.setMaxIncomingBitrate / setMaxOutgoingBitrate (bits per second, 0: none).
+  Status SetMaxBitrate(const std::string& transport_id, bool incoming, uint32_t bps);
+  // *.enableTraceEvent: `kind` is "transport", "producer" or "consumer"; `mask` of TraceBit.
+  Status SetTraceTypes(std::string_view kind, const std::string& id, uint8_t mask);
+  Status SetConsumerPriority(const std::string& consumer_id, uint8_t priority);
   size_t router_count() const { return routers_.size(); }
   // The worker's monotonic clock (the one packets are stamped with).
   Timestamp Now() const;
@@ -135,6 +140,9 @@ class RtcWorker final : public WorkerService,
   void OnConsumerProducerPause(const Consumer& consumer) override;
   void OnConsumerProducerResume(const Consumer& consumer) override;
   void OnConsumerProducerClose(const Consumer& consumer) override;
+  void OnProducerTrace(const Producer& producer, const TraceEvent& event) override;
+  void OnConsumerTrace(const Consumer& consumer, const TraceEvent& event) override;
+  void OnEndpointTrace(const RtpEndpoint& endpoint, const TraceEvent& event) override;
 
  private:
   class TransportHost;

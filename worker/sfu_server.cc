@@ -7,6 +7,7 @@
 #include "base/str_cat.h"
 #include "base/check.h"
 #include "base/log.h"
+#include "control/control_api_schema.h"
 
 namespace sfu {
 
@@ -27,6 +28,18 @@ Status SfuServer::Start() {
   RegisterWorkerMethods(*this);
   RegisterRtcMethods(*this);
   RegisterMediaMethods(*this);
+  RegisterTuningMethods(*this);
+  // Every request is validated against control/schema/control-api.json before its
+  // handler runs; a registered method without an entry there is a bug, refused here.
+  auto schema = control::CompileControlApiSchema();
+  if (schema.ok()) {
+    if (Status st = schema->CheckCovers(dispatcher_.Methods()); !st.ok()) schema = st;
+  }
+  if (!schema.ok()) {
+    SFU_LOG(kError, kControl, schema.status().message());
+    return schema.status();
+  }
+  dispatcher_.SetSchema(std::move(*schema));
   auto certificate = settings_.dtls_cert.empty()
                          ? DtlsCertificate::Generate()
                          : DtlsCertificate::FromPemFiles(settings_.dtls_cert, settings_.dtls_key);

@@ -135,6 +135,8 @@ void RegisterWorkerMethods(SfuServer& server);
 void RegisterRtcMethods(SfuServer& server);
 // Registers transport.produce/consume/close*, producer.*, consumer.*, router.canConsume.
 void RegisterMediaMethods(SfuServer& server);
+// Registers transport.setMax*Bitrate, *.enableTraceEvent and consumer.setPriority.
+void RegisterTuningMethods(SfuServer& server);
 // Adds the WHIP, WHEP, room and demo page routes to `http`.
 void RegisterWhipRoutes(SfuServer& server, control::HttpServer& http);
 // Ends a WHIP or WHEP session (a WHIP one with its players), tells the room, and closes

@@ -136,7 +136,7 @@ size_t Remb::Write(std::span<uint8_t> out) const {
     ++exponent;
   }
   ByteWriter w(out);
-  bool ok = WriteHeader(w, kAfbFormat, kPayloadFeedback, kHeaderSize + 16 + 4 * ssrcs.size()) &&
+  bool ok = WriteHeader(w, kAfbFormat, kPayloadFeedback, size()) &&
             w.WriteU32(sender_ssrc) && w.WriteU32(0) && w.WriteU32(0x52454D42) &&
             w.WriteU8(static_cast<uint8_t>(ssrcs.size())) &&
             w.WriteU24(static_cast<uint32_t>((exponent << 18) | mantissa));

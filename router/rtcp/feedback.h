@@ -48,8 +48,12 @@ struct Fir {
 struct Remb {
   uint32_t sender_ssrc = 0;
   uint64_t bitrate_bps = 0;
-  absl::InlinedVector<uint32_t, 4> ssrcs;
+  absl::InlinedVector<uint32_t, 4> ssrcs;  // At most 255.
   static std::optional<Remb> Parse(std::span<const uint8_t> packet);
+  size_t size() const { return kHeaderSize + 16 + 4 * ssrcs.size(); }
+  // The bitrate goes as an 18-bit mantissa and a 6-bit exponent, rounded down (a cap
+  // written is never above the one given). Returns the size, or 0 if it does not fit or
+  // lists over 255 SSRCs.
   size_t Write(std::span<uint8_t> out) const;
 };
 

@@ -221,5 +221,42 @@ TEST_F(DispatcherTest, MethodsAreListedAndDuplicatesRefused) {
                "echo");
 }
 
+
+TEST_F(DispatcherTest, ParamsAreValidatedAgainstTheSchemaBeforeTheHandlerRuns) {
+  auto schema = JsonSchema::Compile(Json::parse(R"({
+    "methods": {
+      "echo": {"summary": "s", "result": true, "errors": ["InvalidParams"],
+               "params": {"type": "object", "additionalProperties": false, "required": ["a"],
+                          "properties": {"a": {"type": "integer", "minimum": 0, "maximum": 9}}}},
+      "later": {"summary": "s", "result": true, "errors": [],
+                "params": {"type": "object", "additionalProperties": false}}}})"));
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  d_.SetSchema(std::move(*schema));
+  ASSERT_NE(d_.schema(), nullptr);
+  EXPECT_EQ(One(R"({"jsonrpc":"2.0","id":1,"method":"echo","params":{"a":3}})")["result"], (Json{{"a", 3}}));
+  Json r = One(R"({"jsonrpc":"2.0","id":2,"method":"echo","params":{"a":30}})");
+  EXPECT_EQ(r["error"]["code"], -32602);
+  EXPECT_EQ(r["error"]["data"]["field"], "params.a");
+  EXPECT_EQ(r["error"]["message"], "must be an integer in [0, 9]");
+  // Absent params are an empty object.
+  r = One(R"({"jsonrpc":"2.0","id":3,"method":"echo"})");
+  EXPECT_EQ(r["error"]["data"]["field"], "params.a");
+  EXPECT_EQ(r["error"]["message"], "is required");
+  EXPECT_EQ(One(R"({"jsonrpc":"2.0","id":4,"method":"echo","params":[]})")["error"]["data"]["field"], "params");
+  // The handler did not run for a refused request: "later" would have parked its reply.
+  r = One(R"({"jsonrpc":"2.0","id":5,"method":"later","params":{"x":1}})");
+  EXPECT_EQ(r["error"]["message"], "unknown field");
+  EXPECT_FALSE(parked_.has_value());
+  // A refused notification gets no response; methods the schema lacks run unchecked.
+  EXPECT_TRUE(Call(R"({"jsonrpc":"2.0","method":"echo","params":{"a":"x"}})").empty());
+  EXPECT_EQ(One(R"({"jsonrpc":"2.0","id":6,"method":"fail.state","params":{"any":1}})")["error"]["code"], -32002);
+  // In a batch, each entry on its own.
+  auto batch = Call(R"([{"jsonrpc":"2.0","id":7,"method":"echo","params":{"a":1}},
+                        {"jsonrpc":"2.0","id":8,"method":"echo","params":{"b":1}}])");
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(batch[0][0]["result"], (Json{{"a", 1}}));
+  EXPECT_EQ(batch[0][1]["error"]["data"]["field"], "params.b");
+}
+
 }  // namespace
 }  // namespace sfu::control

@@ -158,5 +158,56 @@ class MediaRpcTest(unittest.TestCase):
         self.assertEqual(self.ok("producer.getStats", {"producerId": producer})["producerId"], producer)
 
 
+    def test_dumps_and_resource_usage(self):
+        producer = self.ok("transport.produce", {"transportId": self.pub, "kind": "video",
+                                                 "rtpParameters": VP8_PARAMS})["producerId"]
+        consumer = self.ok("transport.consume", {"transportId": self.sub, "producerId": producer,
+                                                 "rtpCapabilities": SUBSCRIBER_CAPS})["consumerId"]
+        dump = self.ok("router.dump", {"routerId": self.router})
+        self.assertEqual(sorted(dump["transportIds"]), sorted([self.pub, self.sub]))
+        self.assertEqual(dump["producerIds"], [producer])
+        self.assertEqual(dump["consumerIds"], [consumer])
+        self.assertEqual(dump["mapProducerIdConsumerIds"], {producer: [consumer]})
+        t = self.ok("transport.dump", {"transportId": self.sub})
+        self.assertEqual((t["routerId"], t["consumerIds"], t["producerIds"]), (self.router, [consumer], []))
+        self.assertEqual(t["iceState"], "new")
+        self.assertTrue(t["iceParameters"]["iceLite"])
+        self.assertEqual(t["dtlsParameters"]["fingerprints"][0]["algorithm"], "sha-256")
+        usage = self.ok("worker.getResourceUsage")
+        self.assertEqual([w["worker"] for w in usage["workers"]], [0, 1])
+        self.assertGreater(usage["userCpuSeconds"] + usage["systemCpuSeconds"], 0)
+        self.assertGreater(usage["rssKb"], 1000)
+        # Closing the producer closes its consumer; the dumps follow.
+        self.ok("transport.closeProducer", {"transportId": self.pub, "producerId": producer})
+        dump = self.ok("router.dump", {"routerId": self.router})
+        self.assertEqual((dump["producerIds"], dump["consumerIds"], dump["mapProducerIdConsumerIds"]), ([], [], {}))
+        self.error("router.dump", {"routerId": "nope"}, -32001, "NotFound")
+        self.error("transport.dump", {"transportId": "nope"}, -32001, "NotFound")
+
+    def test_update_settings(self):
+        self.assertEqual(self.ok("worker.updateSettings", {"logLevel": "debug", "logTags": ["ice", "http"]}),
+                         {"logLevel": "debug", "logTags": ["ice", "http"]})
+        self.assertEqual(self.ok("worker.updateSettings", {"logTags": "all"}), {"logLevel": "debug", "logTags": "all"})
+        for bad in ({}, {"logLevel": "loud"}, {"logTags": []}, {"logTags": ["nope"]}, {"logTags": "some"},
+                    {"logLevel": "info", "colour": True}):
+            err = self.error("worker.updateSettings", bad, -32602, "InvalidParams")
+            self.assertTrue(err["data"]["field"].startswith("params"), err)
+        # Nothing of a rejected request was applied.
+        self.assertEqual(self.ok("worker.updateSettings", {"logLevel": "warn"}), {"logLevel": "warn", "logTags": "all"})
+
+    def test_malformed_params_for_every_method(self):
+        # Every method the server has rejects params of the wrong shape with InvalidParams
+        # naming the field, and the objects made in setUp keep working.
+        methods = self.ok("worker.dump")["control"]["methods"]
+        self.assertGreater(len(methods), 25)
+        for method in methods:
+            for bad in ([1, 2], {"bogusMember": 1}):
+                err = self.error(method, bad, -32602, "InvalidParams")
+                self.assertTrue(err["data"].get("field", "").startswith("params"), (method, bad, err))
+            for bad in ("x", 7):  # Not even structured (JSON-RPC 2.0 section 4.2).
+                self.error(method, bad, -32600, "InvalidRequest")
+        self.assertEqual(self.ok("router.dump", {"routerId": self.router})["transportIds"], [self.pub, self.sub])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -173,6 +173,39 @@ class RoomsTest(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(self.routers(), [])
 
+    @unittest.skipUnless(have_aiortc(), "needs aiortc")
+    def test_trace_events_and_incoming_cap(self):
+        events = self.events("r5")
+        self.publish("r5", "dee", 30)
+        publisher = events.next("join", 15)["publisher"]
+        video = next(t["producerId"] for t in publisher["tracks"] if t["kind"] == "video")
+        self.assertEqual(self.sfu.call("producer.enableTraceEvent",
+                                       {"producerId": video, "types": ["keyframe", "pli"]})["result"], {})
+        self.assertEqual(self.sfu.call("transport.setMaxIncomingBitrate",
+                                       {"transportId": publisher["id"], "bitrate": 250000})["result"], {})
+        # The publisher's keyframes are traced as they come in.
+        seen = set()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not {"keyframe"} <= seen:
+            try:
+                m = self.sfu.read_message(1)
+            except TimeoutError:
+                continue
+            if m.get("method") == "producer.trace":
+                self.assertEqual(m["params"]["producerId"], video, m)
+                seen.add(m["params"]["type"])
+                if m["params"]["type"] == "keyframe":
+                    self.assertEqual(m["params"]["direction"], "in", m)
+                    self.assertIn("sequenceNumber", m["params"]["info"], m)
+        self.assertIn("keyframe", seen)
+        time.sleep(1.5)  # Reports go every second; with the cap, each carries a REMB.
+        stats = self.sfu.call("transport.getStats", {"transportId": publisher["id"]})["result"]
+        self.assertGreaterEqual(stats["rembSent"], 1, stats)
+        self.assertEqual(self.sfu.call("transport.dump", {"transportId": publisher["id"]})["result"]
+                         ["maxIncomingBitrate"], 250000)
+        # Disabled: no more trace notifications.
+        self.assertEqual(self.sfu.call("producer.enableTraceEvent", {"producerId": video, "types": []})["result"], {})
+
     def test_demo_page_and_bad_input(self):
         status, headers, body = request("GET", f"{self.base}/")
         self.assertEqual(status, 200)

@@ -8,11 +8,14 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "router/consumer.h"
 #include "router/media_time.h"
 #include "router/producer.h"
+#include "router/rate_meter.h"
 #include "router/router.h"
 #include "router/rtcp/feedback.h"
 #include "router/rtcp/rtcp_header.h"
@@ -20,6 +23,7 @@
 #include "router/rtp/rtp_packet.h"
 #include "router/rtp_endpoint.h"
 #include "router/rtp_parameters.h"
+#include "router/trace_event.h"
 #include "tests/router/router_test_util.h"
 
 namespace sfu {
@@ -205,6 +209,19 @@ class RecordingObserver : public Router::Observer {
   std::vector<std::string> resumed;
   std::vector<std::string> closed;
   bool still_there = false;
+
+  struct Traced {
+    std::string id;  // The producer's or consumer's id; the endpoint's CNAME.
+    TraceEvent event;
+  };
+  void OnProducerTrace(const Producer& p, const TraceEvent& e) override { producer_traces.push_back({p.id(), e}); }
+  void OnConsumerTrace(const Consumer& c, const TraceEvent& e) override { consumer_traces.push_back({c.id(), e}); }
+  void OnEndpointTrace(const RtpEndpoint& ep, const TraceEvent& e) override {
+    endpoint_traces.push_back({ep.cname(), e});
+  }
+  std::vector<Traced> producer_traces;
+  std::vector<Traced> consumer_traces;
+  std::vector<Traced> endpoint_traces;
 };
 
 RouterOptions Options() {
@@ -1008,6 +1025,550 @@ TEST_F(RouterTest, DuplicateIdsAndUnknownProducerAreRefused) {
   EXPECT_EQ(router_.Consume(sub_, "c", "nope", *params, T(0)).status().code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE(router_.Consume(sub_, "c", "p", *params, T(0)).ok());
   EXPECT_FALSE(router_.Consume(sub_, "c", "p", *params, T(0)).ok());
+}
+
+// ---------------------------------------------------------------------------------------
+// Trace events, consumer priority, bitrate caps.
+
+using TT = TraceEvent::Type;
+
+std::vector<TT> Types(const std::vector<RecordingObserver::Traced>& traces, size_t from = 0) {
+  std::vector<TT> out;
+  for (size_t i = from; i < traces.size(); ++i) out.push_back(traces[i].event.type);
+  return out;
+}
+
+TEST(TraceEventTest, NamesAndBits) {
+  const std::vector<std::pair<TT, std::string_view>> names = {
+      {TT::kRtp, "rtp"}, {TT::kKeyFrame, "keyframe"}, {TT::kNack, "nack"},
+      {TT::kPli, "pli"}, {TT::kFir, "fir"},           {TT::kBwe, "bwe"}};
+  uint8_t all = 0;
+  for (const auto& [type, name] : names) {
+    EXPECT_EQ(TraceTypeName(type), name);
+    EXPECT_EQ(TraceTypeFromName(name), type);
+    EXPECT_EQ(all & TraceBit(type), 0);
+    all = static_cast<uint8_t>(all | TraceBit(type));
+  }
+  EXPECT_EQ(all, kAllTraceTypes);
+  EXPECT_EQ(TraceBit(TT::kRtp), 1);
+  EXPECT_EQ(TraceBit(TT::kBwe), 32);
+  EXPECT_FALSE(TraceTypeFromName("probation").has_value());
+  EXPECT_FALSE(TraceTypeFromName("RTP").has_value());
+}
+
+TEST_F(RouterTest, ProducerTraceEventsFollowTheMask) {
+  ASSERT_NE(producer_, nullptr);
+  EXPECT_EQ(producer_->trace_types(), 0);
+  Consumer* c = Consume("c", T(0));  // A PLI to the publisher.
+  ASSERT_NE(c, nullptr);
+  SendMedia(1, 0, true, T(10));
+  SendMedia(2, 3000, false, T(20));
+  pub_.OnTimer(T(20));
+  EXPECT_TRUE(observer_.producer_traces.empty());
+
+  producer_->SetTraceTypes(TraceBit(TT::kRtp) | TraceBit(TT::kKeyFrame) | TraceBit(TT::kNack) | TraceBit(TT::kPli));
+  EXPECT_EQ(producer_->trace_types(), 0x0F);
+  Bytes key = MediaPacket(3, 6000, true);
+  key[1] |= 0x80;  // Marker.
+  Send(key, T(30));
+  ASSERT_EQ(Types(observer_.producer_traces), (std::vector<TT>{TT::kRtp, TT::kKeyFrame}));
+  for (const auto& [id, e] : observer_.producer_traces) {
+    EXPECT_EQ(id, "p");
+    EXPECT_FALSE(e.outgoing);
+    EXPECT_EQ(e.at, T(30));
+    EXPECT_EQ(e.ssrc, kSsrc);
+    EXPECT_EQ(e.seq, 3);
+    EXPECT_EQ(e.timestamp, 6000u);
+    EXPECT_EQ(e.payload_type, kPt);
+    EXPECT_TRUE(e.marker);
+    EXPECT_FALSE(e.retransmission);
+    EXPECT_EQ(e.size, key.size());
+    EXPECT_EQ(e.encoding, 0u);
+  }
+
+  // A delta frame: kRtp only. Then a loss, NACKed from the timer.
+  SendMedia(4, 9000, false, T(40));
+  SendMedia(6, 15000, false, T(50));  // 5 lost.
+  EXPECT_EQ(Types(observer_.producer_traces, 2), (std::vector<TT>{TT::kRtp, TT::kRtp}));
+  EXPECT_FALSE(observer_.producer_traces[2].event.marker);
+  pub_.OnTimer(T(60));
+  ASSERT_EQ(ParseRtcp(pub_sink_).nacks.size(), 1u);
+  ASSERT_EQ(observer_.producer_traces.size(), 5u);
+  const TraceEvent& nack = observer_.producer_traces[4].event;
+  EXPECT_EQ(nack.type, TT::kNack);
+  EXPECT_TRUE(nack.outgoing);
+  EXPECT_EQ(nack.at, T(60));
+  EXPECT_EQ(nack.ssrc, kSsrc);
+  EXPECT_EQ(nack.count, 1u);
+
+  // The retransmission: kRtp flagged, with the media stream's SSRC and sequence number.
+  Send(RtxPacket(1, 5, 12000, false), T(70));
+  ASSERT_EQ(observer_.producer_traces.size(), 6u);
+  const TraceEvent& rtx = observer_.producer_traces[5].event;
+  EXPECT_EQ(rtx.type, TT::kRtp);
+  EXPECT_TRUE(rtx.retransmission);
+  EXPECT_EQ(rtx.ssrc, kSsrc);
+  EXPECT_EQ(rtx.seq, 5);
+  EXPECT_EQ(rtx.timestamp, 12000u);
+
+  // A keyframe request to the publisher.
+  router_.RequestKeyFrame(*c, T(2000));
+  ASSERT_EQ(ParseRtcp(pub_sink_).plis.size(), 2u);
+  ASSERT_EQ(observer_.producer_traces.size(), 7u);
+  const TraceEvent& pli = observer_.producer_traces[6].event;
+  EXPECT_EQ(pli.type, TT::kPli);
+  EXPECT_TRUE(pli.outgoing);
+  EXPECT_EQ(pli.ssrc, kSsrc);
+  EXPECT_EQ(pli.at, T(2000));
+
+  // Keyframes only.
+  producer_->SetTraceTypes(TraceBit(TT::kKeyFrame));
+  SendMedia(7, 18000, false, T(2010));
+  SendMedia(8, 21000, true, T(2020));
+  EXPECT_EQ(Types(observer_.producer_traces, 7), std::vector<TT>{TT::kKeyFrame});
+  EXPECT_EQ(observer_.producer_traces.back().event.seq, 8);
+
+  // Off again: nothing, though packets and a PLI go on.
+  producer_->SetTraceTypes(0);
+  SendMedia(9, 24000, true, T(2030));
+  router_.RequestKeyFrame(*c, T(5000));
+  EXPECT_EQ(ParseRtcp(pub_sink_).plis.size(), 3u);
+  EXPECT_EQ(observer_.producer_traces.size(), 8u);
+  EXPECT_TRUE(observer_.consumer_traces.empty());  // The consumer's mask is 0.
+  EXPECT_TRUE(observer_.endpoint_traces.empty());
+}
+
+TEST_F(RouterTest, ProducerTracesFirWhenThePublisherTakesFir) {
+  ProducerParams params = VideoProducerParams();
+  params.mid = "f";
+  params.codecs[0].rtcp_feedback = {"nack", "ccm fir"};
+  params.encodings = {{4000, std::nullopt, ""}};
+  auto p = router_.Produce(pub_, "pf", params);
+  ASSERT_TRUE(p.ok());
+  (*p)->SetTraceTypes(kAllTraceTypes);
+  auto cp = DeriveConsumerParams(params, SubscriberCaps(true), "1", 6000, 6001);
+  ASSERT_TRUE(cp.ok());
+  ASSERT_TRUE(router_.Consume(sub_, "cf", "pf", *cp, T(0)).ok());  // Asks for a keyframe.
+  ASSERT_EQ(ParseRtcp(pub_sink_).firs.size(), 1u);
+  ASSERT_EQ(observer_.producer_traces.size(), 1u);
+  EXPECT_EQ(observer_.producer_traces[0].id, "pf");
+  EXPECT_EQ(observer_.producer_traces[0].event.type, TT::kFir);
+  EXPECT_TRUE(observer_.producer_traces[0].event.outgoing);
+  EXPECT_EQ(observer_.producer_traces[0].event.ssrc, 4000u);
+}
+
+TEST_F(RouterTest, ConsumerTraceEventsFollowTheMask) {
+  Consumer* c = Consume("c", T(0));
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->trace_types(), 0);
+  SendMedia(1, 0, true, T(10));
+  sub_.OnRtcp(WriteRtcp(rtcp::Pli{0xCAFE, kConsumerSsrc}), T(15));
+  EXPECT_TRUE(observer_.consumer_traces.empty());
+
+  c->SetTraceTypes(kAllTraceTypes);
+  SendMedia(2, 3000, false, T(20));
+  ASSERT_EQ(observer_.consumer_traces.size(), 1u);
+  Out sent = ParseOut(sub_sink_.rtp.back());
+  const auto& [id, first] = observer_.consumer_traces[0];
+  EXPECT_EQ(id, "c");
+  EXPECT_EQ(first.type, TT::kRtp);
+  EXPECT_TRUE(first.outgoing);
+  EXPECT_EQ(first.at, T(20));
+  EXPECT_EQ(first.ssrc, kConsumerSsrc);
+  EXPECT_EQ(first.seq, sent.seq);
+  EXPECT_EQ(first.timestamp, sent.ts);
+  EXPECT_EQ(first.payload_type, kSubPt);
+  EXPECT_FALSE(first.retransmission);
+  EXPECT_EQ(first.size, sub_sink_.rtp.back().size());
+
+  SendMedia(3, 6000, true, T(30));
+  EXPECT_EQ(Types(observer_.consumer_traces, 1), (std::vector<TT>{TT::kRtp, TT::kKeyFrame}));
+  EXPECT_EQ(observer_.consumer_traces[2].event.seq, ParseOut(sub_sink_.rtp.back()).seq);
+  EXPECT_TRUE(observer_.consumer_traces[2].event.outgoing);
+
+  // The subscriber's NACK (incoming), then the retransmission it causes (RTX, flagged).
+  rtcp::Nack nack;
+  nack.sender_ssrc = 0xCAFE;
+  nack.media_ssrc = kConsumerSsrc;
+  nack.sequence_numbers = {sent.seq};
+  sub_.OnRtcp(WriteRtcp(nack), T(40));
+  ASSERT_EQ(Types(observer_.consumer_traces, 3), (std::vector<TT>{TT::kNack, TT::kRtp}));
+  const TraceEvent& n = observer_.consumer_traces[3].event;
+  EXPECT_FALSE(n.outgoing);
+  EXPECT_EQ(n.ssrc, kConsumerSsrc);
+  EXPECT_EQ(n.count, 1u);
+  EXPECT_EQ(n.at, T(40));
+  const TraceEvent& re = observer_.consumer_traces[4].event;
+  EXPECT_TRUE(re.outgoing);
+  EXPECT_TRUE(re.retransmission);
+  EXPECT_EQ(re.ssrc, kConsumerRtxSsrc);
+  EXPECT_EQ(re.payload_type, kSubRtxPt);
+  EXPECT_EQ(re.seq, ParseOut(sub_sink_.rtp.back()).seq);
+  EXPECT_EQ(re.timestamp, sent.ts);
+  EXPECT_EQ(re.size, sub_sink_.rtp.back().size());
+
+  // PLI and FIR from the subscriber (incoming).
+  sub_.OnRtcp(WriteRtcp(rtcp::Pli{0xCAFE, kConsumerSsrc}), T(50));
+  rtcp::Fir fir;
+  fir.sender_ssrc = 0xCAFE;
+  fir.entries.push_back({kConsumerSsrc, 1});
+  sub_.OnRtcp(WriteRtcp(fir), T(60));
+  ASSERT_EQ(Types(observer_.consumer_traces, 5), (std::vector<TT>{TT::kPli, TT::kFir}));
+  for (size_t i = 5; i < 7; ++i) {
+    EXPECT_FALSE(observer_.consumer_traces[i].event.outgoing);
+    EXPECT_EQ(observer_.consumer_traces[i].event.ssrc, kConsumerSsrc);
+  }
+
+  // NACKs only: no kRtp for media nor for the retransmission.
+  c->SetTraceTypes(TraceBit(TT::kNack));
+  SendMedia(4, 9000, true, T(70));
+  sub_.OnRtcp(WriteRtcp(nack), T(80));
+  sub_.OnRtcp(WriteRtcp(rtcp::Pli{0xCAFE, kConsumerSsrc}), T(90));
+  EXPECT_EQ(Types(observer_.consumer_traces, 7), std::vector<TT>{TT::kNack});
+  EXPECT_EQ(c->stats().retransmitted_packets, 2u);
+  EXPECT_TRUE(observer_.producer_traces.empty());
+}
+
+TEST_F(RouterTest, EndpointTracesIncomingRemb) {
+  Consume("c", T(0));
+  rtcp::Remb remb;
+  remb.sender_ssrc = 0xCAFE;
+  remb.bitrate_bps = 1'000'000;
+  remb.ssrcs = {kConsumerSsrc};
+  sub_.OnRtcp(WriteRtcp(remb), T(10));
+  EXPECT_TRUE(observer_.endpoint_traces.empty());
+
+  sub_.SetTraceTypes(TraceBit(TT::kBwe));
+  EXPECT_EQ(sub_.trace_types(), TraceBit(TT::kBwe));
+  // In a compound packet after a receiver report, as browsers send it.
+  rtcp::ReceiverReport rr;
+  rr.ssrc = 0xCAFE;
+  Bytes compound = WriteRtcp(rr);
+  Bytes remb_bytes = WriteRtcp(remb);
+  compound.insert(compound.end(), remb_bytes.begin(), remb_bytes.end());
+  sub_.OnRtcp(compound, T(20));
+  ASSERT_EQ(observer_.endpoint_traces.size(), 1u);
+  const auto& [cname, e] = observer_.endpoint_traces[0];
+  EXPECT_EQ(cname, "sub");
+  EXPECT_EQ(e.type, TT::kBwe);
+  EXPECT_FALSE(e.outgoing);
+  EXPECT_EQ(e.at, T(20));
+  EXPECT_EQ(e.ssrc, 0xCAFEu);
+  EXPECT_EQ(e.bitrate, 1'000'000u);
+  EXPECT_EQ(e.count, 1u);
+
+  // Over 32 bits: saturated.
+  remb.bitrate_bps = 10'000'000'000ull;
+  sub_.OnRtcp(WriteRtcp(remb), T(30));
+  ASSERT_EQ(observer_.endpoint_traces.size(), 2u);
+  EXPECT_EQ(observer_.endpoint_traces[1].event.bitrate, 0xFFFFFFFFu);
+
+  // Other feedback is not a bwe event; with the mask off REMB is not either.
+  sub_.OnRtcp(WriteRtcp(rtcp::Pli{0xCAFE, kConsumerSsrc}), T(40));
+  sub_.SetTraceTypes(0);
+  sub_.OnRtcp(WriteRtcp(remb), T(50));
+  EXPECT_EQ(observer_.endpoint_traces.size(), 2u);
+  EXPECT_EQ(sub_.counters().rtcp_malformed, 0u);
+  EXPECT_TRUE(observer_.consumer_traces.empty());
+}
+
+TEST_F(RouterTest, HigherPriorityConsumersAreSentFirst) {
+  Consumer* a = Consume("a", T(0), true, 6000, 6001);
+  Consumer* b = Consume("b", T(0), true, 7000, 7001);
+  Consumer* c = Consume("c", T(0), true, 8000, 8001);
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(a->priority(), 1);
+  auto ids = [&] {
+    std::vector<std::string> out;
+    for (Consumer* x : router_.ConsumersOf(*producer_)) out.push_back(x->id());
+    return out;
+  };
+  auto ssrcs = [&](size_t from) {
+    std::vector<uint32_t> out;
+    for (const Out& o : SubOut(from)) out.push_back(o.ssrc);
+    return out;
+  };
+  EXPECT_EQ(ids(), (std::vector<std::string>{"a", "b", "c"}));
+  SendMedia(1, 0, true, T(10));
+  EXPECT_EQ(ssrcs(0), (std::vector<uint32_t>{6000, 7000, 8000}));
+
+  c->SetPriority(5);
+  b->SetPriority(3);
+  EXPECT_EQ(c->priority(), 5);
+  EXPECT_EQ(ids(), (std::vector<std::string>{"c", "b", "a"}));
+  SendMedia(2, 3000, false, T(20));
+  EXPECT_EQ(ssrcs(3), (std::vector<uint32_t>{8000, 7000, 6000}));
+
+  // Equal priorities keep their order; a new consumer goes after those of its priority.
+  a->SetPriority(3);
+  EXPECT_EQ(ids(), (std::vector<std::string>{"c", "b", "a"}));
+  Consumer* d = Consume("d", T(100), true, 9000, 9001);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(ids(), (std::vector<std::string>{"c", "b", "a", "d"}));
+  d->SetPriority(4);
+  EXPECT_EQ(ids(), (std::vector<std::string>{"c", "d", "b", "a"}));
+  Consumer* e = Consume("e", T(100), true, 9500, 9501);
+  e->SetPriority(3);
+  EXPECT_EQ(ids(), (std::vector<std::string>{"c", "d", "b", "a", "e"}));
+
+  // 0 is taken as 1 (the lowest).
+  c->SetPriority(0);
+  EXPECT_EQ(c->priority(), 1);
+  EXPECT_EQ(ids(), (std::vector<std::string>{"d", "b", "a", "e", "c"}));
+  SendMedia(3, 6000, true, T(110));
+  EXPECT_EQ(ssrcs(6), (std::vector<uint32_t>{9000, 7000, 6000, 9500, 8000}));
+
+  ASSERT_TRUE(router_.CloseConsumer("b").ok());
+  EXPECT_EQ(ids(), (std::vector<std::string>{"d", "a", "e", "c"}));
+  SendMedia(4, 9000, false, T(120));
+  EXPECT_EQ(ssrcs(11), (std::vector<uint32_t>{9000, 6000, 9500, 8000}));
+}
+
+TEST(RateMeterTest, BitsPerSecondOverTheLastSecond) {
+  RateMeter m;
+  EXPECT_EQ(m.BitsPerSecond(T(0)), 0u);
+  for (int64_t ms = 0; ms < 2000; ms += 10) m.Add(125, T(ms));  // 100 kbps.
+  // Buckets from 1000 ms: 100 packets over 990 ms.
+  EXPECT_NEAR(static_cast<double>(m.BitsPerSecond(T(1990))), 100'000.0, 1'500.0);
+  // Young: over the time since the first sample.
+  RateMeter young;
+  for (int64_t ms = 0; ms <= 300; ms += 10) young.Add(125, T(ms));
+  EXPECT_NEAR(static_cast<double>(young.BitsPerSecond(T(300))), 100'000.0, 5'000.0);
+  // After a pause: only what is still in the window, then nothing.
+  EXPECT_NEAR(static_cast<double>(m.BitsPerSecond(T(2500))), 40'000.0 / 0.9, 1.0);
+  EXPECT_EQ(m.BitsPerSecond(T(3100)), 0u);
+  // Samples older than the window are ignored.
+  m.Add(1'000'000, T(500));
+  EXPECT_EQ(m.BitsPerSecond(T(3100)), 0u);
+  m.Add(125, T(3100));
+  EXPECT_EQ(m.BitsPerSecond(T(3100)), 1000u * 10u / 9u);
+}
+
+constexpr uint32_t kLowSsrc = 3000;
+constexpr uint32_t kHighSsrc = 3100;
+
+ProducerParams SimulcastParams() {
+  ProducerParams p = VideoProducerParams();
+  p.mid = "s";
+  p.encodings = {{kLowSsrc, std::nullopt, "l"}, {kHighSsrc, std::nullopt, "h"}};
+  return p;
+}
+
+// A keyframe packet of `size` bytes.
+Bytes SizedPacket(uint32_t ssrc, uint16_t seq, uint32_t ts, size_t size) {
+  Bytes b = MediaPacket(seq, ts, true, ssrc);
+  b.resize(size, 0x42);
+  return b;
+}
+
+TEST_F(RouterTest, OutgoingBitrateCapSelectsTheEncodingThatFits) {
+  ASSERT_TRUE(router_.Produce(pub_, "s", SimulcastParams()).ok());
+  Producer* s = router_.FindProducer("s");
+  FakeSink sink2;
+  RtpEndpoint sub2(router_, sink2, 0x0C0C0003, "sub2");
+  EXPECT_EQ(sub_.max_outgoing_bitrate(), 0u);
+  sub_.SetMaxOutgoingBitrate(200'000);
+  EXPECT_EQ(sub_.max_outgoing_bitrate(), 200'000u);
+  auto p1 = DeriveConsumerParams(SimulcastParams(), SubscriberCaps(true), "0", 6000, 6001);
+  auto p2 = DeriveConsumerParams(SimulcastParams(), SubscriberCaps(true), "0", 7000, 7001);
+  ASSERT_TRUE(p1.ok() && p2.ok());
+  auto capped = router_.Consume(sub_, "capped", "s", *p1, T(0));
+  auto uncapped = router_.Consume(sub2, "free", "s", *p2, T(0));
+  ASSERT_TRUE(capped.ok() && uncapped.ok());
+
+  // Every 20 ms: the low encoding 100 bytes (40 kbps), the high one 1000 bytes (400
+  // kbps). Every packet is a keyframe, so a switch takes effect at once.
+  auto run = [&](int64_t from_ms, int64_t to_ms, bool low = true) {
+    for (int64_t ms = from_ms; ms < to_ms; ms += 20) {
+      auto n = static_cast<uint16_t>(ms / 20);
+      auto ts = static_cast<uint32_t>(ms * 90);
+      if (low) Send(SizedPacket(kLowSsrc, n, ts, 100), T(ms));
+      Send(SizedPacket(kHighSsrc, n, ts, 1000), T(ms));
+    }
+  };
+  run(0, 1500);
+  EXPECT_NEAR(static_cast<double>(s->ReceiveBitrate(0, T(1480))), 40'000.0, 4'000.0);
+  EXPECT_NEAR(static_cast<double>(s->ReceiveBitrate(1, T(1480))), 400'000.0, 40'000.0);
+  EXPECT_EQ(s->ReceiveBitrate(2, T(1480)), 0u);
+  EXPECT_EQ(s->EncodingForBitrate(200'000, T(1480)), 0u);
+  EXPECT_EQ(s->EncodingForBitrate(500'000, T(1480)), 1u);
+  EXPECT_EQ(s->EncodingForBitrate(0, T(1480)), 1u);  // No cap: the best.
+  EXPECT_EQ((*capped)->encoding(), 0u);
+  EXPECT_EQ((*uncapped)->encoding(), 1u);
+  EXPECT_LT(sub_sink_.rtp.back().size(), 200u);
+  EXPECT_GT(sink2.rtp.back().size(), 900u);
+  EXPECT_EQ(ParseOut(sub_sink_.rtp.back()).ssrc, 6000u);
+
+  // A cap over the high encoding's rate: it.
+  sub_.SetMaxOutgoingBitrate(1'000'000);
+  size_t before = sub_sink_.rtp.size();
+  run(1500, 1600);
+  EXPECT_EQ((*capped)->encoding(), 1u);
+  ASSERT_GT(sub_sink_.rtp.size(), before);
+  EXPECT_GT(sub_sink_.rtp.back().size(), 900u);
+
+  // A cap under every encoding: the lowest active one.
+  sub_.SetMaxOutgoingBitrate(10'000);
+  run(1600, 1700);
+  EXPECT_EQ((*capped)->encoding(), 0u);
+  EXPECT_LT(sub_sink_.rtp.back().size(), 200u);
+  // The low encoding stops: after 1.5 s the high one is the lowest active, over the cap.
+  run(1700, 3400, /*low=*/false);
+  EXPECT_EQ((*capped)->encoding(), 1u);
+  EXPECT_GT(sub_sink_.rtp.back().size(), 900u);
+  EXPECT_EQ((*uncapped)->encoding(), 1u);
+
+  // No cap again: the best.
+  sub_.SetMaxOutgoingBitrate(0);
+  run(3400, 3500);
+  EXPECT_EQ((*capped)->encoding(), 1u);
+
+  // Audio on the capped endpoint is not affected.
+  sub_.SetMaxOutgoingBitrate(1'000);
+  ProducerParams audio;
+  audio.kind = "audio";
+  audio.mid = "a";
+  audio.codecs = {{111, "audio/opus", 48000, 2, "", std::nullopt, {}}};
+  audio.encodings = {{2000, std::nullopt, ""}};
+  ASSERT_TRUE(router_.Produce(pub_, "pa", audio).ok());
+  RtpCapabilities caps;
+  caps.codecs = {{"audio", "audio/opus", 109, 48000, 2, "", {}}};
+  auto ap = DeriveConsumerParams(audio, caps, "1", 7500, 7501);
+  ASSERT_TRUE(ap.ok());
+  ASSERT_TRUE(router_.Consume(sub_, "ca", "pa", *ap, T(3500)).ok());
+  before = sub_sink_.rtp.size();
+  for (int i = 0; i < 10; ++i) {
+    Bytes a = Rtp(2000, static_cast<uint16_t>(50 + i), 960u * static_cast<uint32_t>(i), 111, {}, 200);
+    pub_.OnRtp(a, T(3500 + 20 * i));
+  }
+  EXPECT_EQ(sub_sink_.rtp.size(), before + 10);
+  router_.CloseEndpoint(sub2);
+}
+
+std::vector<rtcp::Remb> Rembs(const FakeSink& sink, size_t from = 0) {
+  std::vector<rtcp::Remb> out;
+  for (size_t i = from; i < sink.rtcp.size(); ++i) {
+    rtcp::CompoundIterator it(sink.rtcp[i]);
+    while (auto next = it.Next()) {
+      const auto& [header, bytes] = *next;
+      if (header.type != rtcp::kPayloadFeedback || header.count != rtcp::kAfbFormat) continue;
+      auto remb = rtcp::Remb::Parse(bytes);
+      EXPECT_TRUE(remb.has_value());
+      if (remb) out.push_back(*remb);
+    }
+  }
+  return out;
+}
+
+// The types of the packets in one compound packet, in order.
+std::vector<std::pair<uint8_t, uint8_t>> CompoundTypes(const Bytes& packet) {
+  std::vector<std::pair<uint8_t, uint8_t>> out;
+  rtcp::CompoundIterator it(packet);
+  while (auto next = it.Next()) out.emplace_back(next->first.type, next->first.count);
+  EXPECT_FALSE(it.error());
+  return out;
+}
+
+TEST_F(RouterTest, IncomingBitrateCapSendsRembWithTheReceiverReport) {
+  EXPECT_EQ(pub_.max_incoming_bitrate(), 0u);
+  pub_.OnTimer(T(0));
+  SendMedia(1, 0, true, T(10));
+  pub_.OnTimer(T(1000));
+  ASSERT_EQ(pub_sink_.rtcp.size(), 1u);
+  EXPECT_TRUE(Rembs(pub_sink_).empty());
+  EXPECT_EQ(pub_.counters().remb_sent, 0u);
+
+  pub_.SetMaxIncomingBitrate(300'000);
+  EXPECT_EQ(pub_.max_incoming_bitrate(), 300'000u);
+  SendMedia(2, 3000, false, T(1010));
+  pub_.OnTimer(T(2000));
+  ASSERT_EQ(pub_sink_.rtcp.size(), 2u);
+  // RR (1 block), XR, REMB, SDES.
+  const std::vector<std::pair<uint8_t, uint8_t>> want = {
+      {rtcp::kReceiverReport, 1}, {rtcp::kExtendedReport, 0}, {rtcp::kPayloadFeedback, rtcp::kAfbFormat},
+      {rtcp::kSdes, 1}};
+  EXPECT_EQ(CompoundTypes(pub_sink_.rtcp[1]), want);
+  auto rembs = Rembs(pub_sink_);
+  ASSERT_EQ(rembs.size(), 1u);
+  EXPECT_EQ(rembs[0].sender_ssrc, kPubRtcpSsrc);
+  EXPECT_EQ(rembs[0].bitrate_bps, 300'000u);
+  EXPECT_EQ(std::vector<uint32_t>(rembs[0].ssrcs.begin(), rembs[0].ssrcs.end()), std::vector<uint32_t>{kSsrc});
+  EXPECT_EQ(pub_.counters().remb_sent, 1u);
+  EXPECT_EQ(ParseRtcp(pub_sink_).rrs.back().blocks.size(), 1u);
+
+  // Every producer's signaled streams, even before their first packet; a bitrate the
+  // format cannot hold exactly is rounded down.
+  ASSERT_TRUE(router_.Produce(pub_, "s", SimulcastParams()).ok());
+  pub_.SetMaxIncomingBitrate(1'234'567);
+  pub_.OnTimer(T(3000));
+  rembs = Rembs(pub_sink_, 2);
+  ASSERT_EQ(rembs.size(), 1u);
+  EXPECT_LE(rembs[0].bitrate_bps, 1'234'567u);
+  EXPECT_GE(rembs[0].bitrate_bps, 1'234'567u - 8u);
+  EXPECT_EQ(std::vector<uint32_t>(rembs[0].ssrcs.begin(), rembs[0].ssrcs.end()),
+            (std::vector<uint32_t>{kSsrc, kLowSsrc, kHighSsrc}));
+
+  // Off: no REMB.
+  pub_.SetMaxIncomingBitrate(0);
+  SendMedia(3, 6000, false, T(3010));
+  size_t before = pub_sink_.rtcp.size();
+  pub_.OnTimer(T(4000));
+  ASSERT_EQ(pub_sink_.rtcp.size(), before + 1);
+  EXPECT_TRUE(Rembs(pub_sink_, before).empty());
+  EXPECT_EQ(pub_.counters().remb_sent, 2u);
+}
+
+TEST_F(RouterTest, IncomingBitrateCapGoesOutBeforeAnyMedia) {
+  pub_.SetMaxIncomingBitrate(500'000);
+  pub_.OnTimer(T(0));
+  pub_.OnTimer(T(1000));
+  ASSERT_EQ(pub_sink_.rtcp.size(), 1u);
+  // An empty receiver report to start the compound packet, the REMB, the SDES.
+  const std::vector<std::pair<uint8_t, uint8_t>> want = {
+      {rtcp::kReceiverReport, 0}, {rtcp::kPayloadFeedback, rtcp::kAfbFormat}, {rtcp::kSdes, 1}};
+  EXPECT_EQ(CompoundTypes(pub_sink_.rtcp[0]), want);
+  auto rembs = Rembs(pub_sink_);
+  ASSERT_EQ(rembs.size(), 1u);
+  EXPECT_EQ(rembs[0].bitrate_bps, 500'000u);
+  EXPECT_EQ(std::vector<uint32_t>(rembs[0].ssrcs.begin(), rembs[0].ssrcs.end()), std::vector<uint32_t>{kSsrc});
+  // Without producers there is nobody to cap.
+  sub_.SetMaxIncomingBitrate(500'000);
+  sub_.OnTimer(T(0));
+  sub_.OnTimer(T(1000));
+  EXPECT_TRUE(sub_sink_.rtcp.empty());
+}
+
+TEST_F(RouterTest, IncomingBitrateCapRembTooBigForTheReportGoesInItsOwnCompound) {
+  // 90 more producers of 3 encodings: 271 SSRCs; the REMB lists the first 255.
+  std::vector<uint32_t> ssrcs = {kSsrc};
+  for (uint32_t i = 0; i < 90; ++i) {
+    ProducerParams params = VideoProducerParams();
+    params.encodings.clear();
+    for (uint32_t e = 0; e < 3; ++e) {
+      params.encodings.push_back({10'000 + 10 * i + e, std::nullopt, std::string(1, static_cast<char>('a' + e))});
+      ssrcs.push_back(10'000 + 10 * i + e);
+    }
+    ASSERT_TRUE(router_.Produce(pub_, "p" + std::to_string(i), params).ok());
+  }
+  ssrcs.resize(255);
+  pub_.OnTimer(T(0));
+  // 31 active streams: a full receiver report.
+  for (uint32_t i = 0; i < 31; ++i) Send(MediaPacket(1, 0, true, 10'000 + 10 * (i / 3) + i % 3), T(10));
+  pub_.SetMaxIncomingBitrate(2'000'000);
+  pub_.OnTimer(T(1000));
+  ASSERT_EQ(pub_sink_.rtcp.size(), 2u);
+  const std::vector<std::pair<uint8_t, uint8_t>> first = {
+      {rtcp::kReceiverReport, 31}, {rtcp::kExtendedReport, 0}, {rtcp::kSdes, 1}};
+  const std::vector<std::pair<uint8_t, uint8_t>> second = {
+      {rtcp::kReceiverReport, 0}, {rtcp::kPayloadFeedback, rtcp::kAfbFormat}, {rtcp::kSdes, 1}};
+  EXPECT_EQ(CompoundTypes(pub_sink_.rtcp[0]), first);
+  EXPECT_EQ(CompoundTypes(pub_sink_.rtcp[1]), second);
+  for (const Bytes& b : pub_sink_.rtcp) EXPECT_LE(b.size(), kMaxRtpPacket);
+  auto rembs = Rembs(pub_sink_);
+  ASSERT_EQ(rembs.size(), 1u);
+  EXPECT_EQ(rembs[0].bitrate_bps, 2'000'000u);
+  EXPECT_EQ(std::vector<uint32_t>(rembs[0].ssrcs.begin(), rembs[0].ssrcs.end()), ssrcs);
+  EXPECT_EQ(pub_.counters().remb_sent, 1u);
 }
 
 }  // namespace

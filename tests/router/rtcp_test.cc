@@ -105,6 +105,48 @@ TEST(RtcpTest, PliFirRemb) {
   EXPECT_EQ(r->ssrcs.size(), 2u);
 }
 
+TEST(RtcpTest, RembRoundTripRoundsTheBitrateDown) {
+  for (uint64_t bps : {uint64_t{0}, uint64_t{1}, uint64_t{262'143}, uint64_t{262'144}, uint64_t{300'000},
+                       uint64_t{1'234'567}, uint64_t{2'500'000}, uint64_t{10'000'000'000}}) {
+    Remb remb;
+    remb.sender_ssrc = 7;
+    remb.bitrate_bps = bps;
+    remb.ssrcs = {1, 0xFFFFFFFF, 3};
+    uint8_t buf[64];
+    size_t n = remb.Write(buf);
+    EXPECT_EQ(n, remb.size());
+    EXPECT_EQ(n, 32u);
+    auto r = Remb::Parse({buf, n});
+    ASSERT_TRUE(r.has_value()) << bps;
+    EXPECT_EQ(r->sender_ssrc, 7u);
+    // Never above what was written, less than one mantissa step (2^-17 of it) below.
+    EXPECT_LE(r->bitrate_bps, bps);
+    EXPECT_GE(r->bitrate_bps, bps - bps / (1 << 17)) << bps;
+    EXPECT_EQ(std::vector<uint32_t>(r->ssrcs.begin(), r->ssrcs.end()), (std::vector<uint32_t>{1, 0xFFFFFFFF, 3}));
+    if (bps == 300'000 || bps == 262'144 || bps == 1) {
+      EXPECT_EQ(r->bitrate_bps, bps);
+    }
+  }
+  // No SSRCs, and the most a REMB holds (255); over that, or a short buffer, nothing.
+  Remb remb;
+  remb.bitrate_bps = 64'000;
+  uint8_t big[2048];
+  size_t n = remb.Write(big);
+  ASSERT_EQ(n, 20u);
+  ASSERT_TRUE(Remb::Parse({big, n}).has_value());
+  EXPECT_TRUE(Remb::Parse({big, n})->ssrcs.empty());
+  for (uint32_t i = 0; i < 255; ++i) remb.ssrcs.push_back(i + 100);
+  n = remb.Write(big);
+  ASSERT_EQ(n, 20u + 4 * 255);
+  auto r = Remb::Parse({big, n});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->ssrcs.size(), 255u);
+  EXPECT_EQ(r->ssrcs.back(), 354u);
+  EXPECT_EQ(remb.Write(std::span(big, n - 1)), 0u);
+  remb.ssrcs.push_back(1);
+  EXPECT_EQ(remb.Write(big), 0u);
+}
+
 TEST(RtcpTest, CompoundIterationStopsAtTheFirstMalformedPacket) {
   uint8_t buf[256];
   ReceiverReport rr;
