@@ -417,7 +417,7 @@ TEST_F(ControlApiSchemaTest, NewMethods) {
             "params.logTags[1]: must be worker, ");
   EXPECT_EQ(Check("transport.setMaxIncomingBitrate", {{"transportId", "t"}, {"bitrate", 0}}), "ok");
   EXPECT_EQ(Check("transport.setMaxOutgoingBitrate", {{"transportId", "t"}, {"bitrate", -5}}),
-            "params.bitrate: must be an integer >= 0");
+            "params.bitrate: must be an integer in [0, 4294967295]");
   EXPECT_EQ(Check("transport.enableTraceEvent", {{"transportId", "t"}, {"types", Json::array()}}), "ok");
   EXPECT_EQ(Check("transport.enableTraceEvent", {{"transportId", "t"}, {"types", {"rtp"}}}),
             "params.types[0]: must be bwe");
