@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <functional>
 #include <memory>
 
 #include "base/log.h"
@@ -39,36 +40,24 @@ StatusOr<Json> GetInfo(SfuServer& server, const Json& params) {
   return info;
 }
 
-// Asks every worker thread for its state and answers once all have replied.
-void Dump(SfuServer& server, const Json& params, Reply reply) {
-  if (Status st = Params(params).Only({}); !st.ok()) return std::move(reply)(st);
+// Runs `task` on every worker thread and answers with `result`, whose "workers" array
+// gets each worker's answer through `place`, once all have replied.
+void OnEveryWorker(SfuServer& server, Json result, Reply reply, std::function<Json(WorkerThread&)> task,
+                   std::function<void(Json& slot, Json answer)> place) {
   struct Collect {
     Json result;
     int outstanding;
     std::optional<Reply> reply;
   };
-  Json settings = Json::object();
-  for (const auto& [key, value] : DescribeSettings(server.settings())) settings[key] = value;
   auto collect = std::make_shared<Collect>();
-  collect->result = {
-      {"pid", getpid()},
-      {"version", SFU_VERSION},
-      {"settings", std::move(settings)},
-      {"control", server.ControlStats()},
-      {"workers", Json::array()},
-  };
-  collect->result["control"]["methods"] = server.dispatcher().Methods();
-  collect->result.update(UsageJson());
+  collect->result = std::move(result);
   collect->outstanding = server.worker_count();
   collect->reply.emplace(std::move(reply));
   for (int i = 0; i < server.worker_count(); ++i) {
-    collect->result["workers"].push_back(nullptr);
-    Status st = server.RunOnWorker(
-        i, [](WorkerThread& worker) { return worker.Dump(); },
-        [collect, i](Json dump) {
-          collect->result["workers"][static_cast<size_t>(i)] = std::move(dump);
-          if (--collect->outstanding == 0) std::move(*collect->reply)(std::move(collect->result));
-        });
+    Status st = server.RunOnWorker(i, task, [collect, i, place](Json answer) {
+      place(collect->result["workers"][static_cast<size_t>(i)], std::move(answer));
+      if (--collect->outstanding == 0) std::move(*collect->reply)(std::move(collect->result));
+    });
     if (!st.ok()) {
       // Nothing was posted for the remaining workers either; answer now.
       std::move(*collect->reply)(st);
@@ -79,19 +68,33 @@ void Dump(SfuServer& server, const Json& params, Reply reply) {
   if (server.worker_count() == 0) std::move(*collect->reply)(std::move(collect->result));
 }
 
+// Asks every worker thread for its state and answers once all have replied.
+void Dump(SfuServer& server, const Json& params, Reply reply) {
+  if (Status st = Params(params).Only({}); !st.ok()) return std::move(reply)(st);
+  Json settings = Json::object();
+  for (const auto& [key, value] : DescribeSettings(server.settings())) settings[key] = value;
+  Json result = {
+      {"pid", getpid()},
+      {"version", SFU_VERSION},
+      {"settings", std::move(settings)},
+      {"control", server.ControlStats()},
+      {"workers", Json::array()},
+  };
+  result["control"]["methods"] = server.dispatcher().Methods();
+  result.update(UsageJson());
+  for (int i = 0; i < server.worker_count(); ++i) result["workers"].push_back(nullptr);
+  OnEveryWorker(
+      server, std::move(result), std::move(reply), [](WorkerThread& worker) { return worker.Dump(); },
+      [](Json& slot, Json dump) { slot = std::move(dump); });
+}
+
 // getrusage(2) of the process, and the CPU time of each worker thread (read on the thread).
 void GetResourceUsage(SfuServer& server, const Json& params, Reply reply) {
   if (Status st = Params(params).Only({}); !st.ok()) return std::move(reply)(st);
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  struct Collect {
-    Json result;
-    int outstanding;
-    std::optional<Reply> reply;
-  };
-  auto collect = std::make_shared<Collect>();
-  collect->result = {
+  Json result = {
       {"userCpuSeconds", seconds(ru.ru_utime)},
       {"systemCpuSeconds", seconds(ru.ru_stime)},
       {"maxRssKb", ru.ru_maxrss},
@@ -102,28 +105,15 @@ void GetResourceUsage(SfuServer& server, const Json& params, Reply reply) {
       {"involuntaryContextSwitches", ru.ru_nivcsw},
       {"workers", Json::array()},
   };
-  collect->outstanding = server.worker_count();
-  collect->reply.emplace(std::move(reply));
-  for (int i = 0; i < server.worker_count(); ++i) {
-    collect->result["workers"].push_back({{"worker", i}, {"cpuSeconds", 0.0}});
-    Status st = server.RunOnWorker(
-        i,
-        [](WorkerThread&) {
-          timespec t{};
-          clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-          return Json(static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9);
-        },
-        [collect, i](Json cpu) {
-          collect->result["workers"][static_cast<size_t>(i)]["cpuSeconds"] = std::move(cpu);
-          if (--collect->outstanding == 0) std::move(*collect->reply)(std::move(collect->result));
-        });
-    if (!st.ok()) {
-      std::move(*collect->reply)(st);
-      collect->outstanding = -1;
-      return;
-    }
-  }
-  if (server.worker_count() == 0) std::move(*collect->reply)(std::move(collect->result));
+  for (int i = 0; i < server.worker_count(); ++i) result["workers"].push_back({{"worker", i}, {"cpuSeconds", 0.0}});
+  OnEveryWorker(
+      server, std::move(result), std::move(reply),
+      [](WorkerThread&) {
+        timespec t{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+        return Json(static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9);
+      },
+      [](Json& slot, Json cpu) { slot["cpuSeconds"] = std::move(cpu); });
 }
 
 Json LogSettingsJson() {
