@@ -43,6 +43,13 @@ Consumer* RtpEndpoint::ConsumerBySsrc(uint32_t ssrc) const {
   return it == consumer_by_ssrc_.end() ? nullptr : it->second;
 }
 
+bool RtpEndpoint::HasSsrc(uint32_t ssrc) const {
+  for (const Producer* p : producers_) {
+    if (p->HasSsrc(ssrc)) return true;
+  }
+  return consumer_by_ssrc_.contains(ssrc);
+}
+
 RtpEndpointCounters RtpEndpoint::counters() const {
   RtpEndpointCounters c = counters_;
   c.rtp_unmatched = demuxer_.unmatched();

@@ -72,6 +72,10 @@ class RtpEndpoint {
   void SetTraceTypes(uint8_t mask) { trace_types_ = mask; }
   uint8_t trace_types() const { return trace_types_; }
 
+  // Whether `ssrc` is one this endpoint receives (a producer's media or RTX SSRC as
+  // signaled or learned) or sends (a consumer's).
+  bool HasSsrc(uint32_t ssrc) const;
+
   const std::vector<Producer*>& producers() const { return producers_; }
   const std::vector<Consumer*>& consumers() const { return consumers_; }
   RtpEndpointCounters counters() const;

@@ -17,6 +17,8 @@ build_packages=(
 test_packages=(
   # Real WebRTC clients for the end-to-end tests
   python3 python3-websockets python3-aiortc python3-numpy python3-pil chromium chromium-driver
+  # Plain RTP clients: the plain transport test runs ffmpeg; docs/plain-rtp.md shows GStreamer
+  ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   # The control API docs check (tests/docs/) validates examples against the schema
   python3-jsonschema
   # Network namespaces and packet filtering for the ICE-TCP test

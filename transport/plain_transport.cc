@@ -123,13 +123,14 @@ void PlainTransport::OnPacket(std::span<uint8_t> data, const SocketAddress& from
     }
   }
   if (options_.comedia) {
-    // Learn from the first authentic packet of each kind: RTP gives the RTP address, and
-    // RTCP the RTCP one (the same with rtcp-mux).
+    // Learn from the first authentic packet of each kind: RTP gives the RTP address and
+    // RTCP the RTCP one. With rtcp-mux our RTCP still goes to the RTP address, but RTCP
+    // from a port of its own is accepted (ffmpeg sends it from its RTP port + 1).
     bool learned = false;
-    if (!remote_rtp_ && (!rtcp || options_.rtcp_mux)) {
+    if (!rtcp && !remote_rtp_) {
       remote_rtp_ = from;
       learned = true;
-    } else if (rtcp && !options_.rtcp_mux && !remote_rtcp_) {
+    } else if (rtcp && !remote_rtcp_) {
       remote_rtcp_ = from;
       learned = true;
     }

@@ -4,9 +4,10 @@
 // or GStreamer push RTP in and how a recorder pulls RTP out.
 //
 // The remote address is either given (Connect with an address) or, in comedia mode,
-// learned from the first packet that authenticates (the worker decides which transport a
-// packet from an unknown address is offered to). Without rtcp-mux the remote sends and
-// receives RTCP on a port of its own. Pure: bytes in, bytes out through a Sender, no
+// learned: the RTP address from the first RTP packet that authenticates, the RTCP address
+// from the first such RTCP packet (the worker decides which transport a packet from an
+// unknown address is offered to). Without rtcp-mux the remote sends and receives RTCP on
+// a port of its own; with it our RTCP goes to the RTP address. Pure: bytes in, bytes out through a Sender, no
 // sockets and no clock.
 
 #include <cstdint>
@@ -57,7 +58,8 @@ class PlainTransport {
   class Listener {
    public:
     virtual ~Listener() = default;
-    // The remote RTP (and, without rtcp-mux, RTCP) address: given by Connect or learned.
+    // The remote RTP and RTCP addresses as far as known: given by Connect (RTCP only
+    // without rtcp-mux) or learned (comedia: RTCP's own source even with rtcp-mux).
     virtual void OnRemoteAddress(const std::optional<SocketAddress>& rtp,
                                  const std::optional<SocketAddress>& rtcp) = 0;
     // Media can flow both ways (remote address and every SRTP key known).

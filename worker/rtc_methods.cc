@@ -1,6 +1,7 @@
 // router.* and transport.* methods: each finds the worker that owns its object and runs
 // there; the control loop keeps the directory of which worker owns what.
 
+#include "absl/strings/escaping.h"
 #include "base/str_cat.h"
 #include "control/params.h"
 #include "worker/sfu_server.h"
@@ -119,6 +120,61 @@ void CreateWebRtcTransport(SfuServer& server, const Json& params, Reply reply) {
       });
 }
 
+// router.createPlainTransport: RTP/RTCP over UDP on the worker's port, optional SRTP
+// with keys exchanged over JSON-RPC (SDES-style).
+void CreatePlainTransport(SfuServer& server, const Json& params, Reply reply) {
+  Params p(params);
+  if (Status st = p.Only({"routerId", "rtcpMux", "comedia", "enableSrtp", "srtpCryptoSuite"}); !st.ok()) {
+    return std::move(reply)(st);
+  }
+  auto router_id = p.String("routerId");
+  if (!router_id.ok()) return std::move(reply)(router_id.status());
+  auto rtcp_mux = p.OptionalBool("rtcpMux");
+  if (!rtcp_mux.ok()) return std::move(reply)(rtcp_mux.status());
+  auto comedia = p.OptionalBool("comedia");
+  if (!comedia.ok()) return std::move(reply)(comedia.status());
+  auto enable_srtp = p.OptionalBool("enableSrtp");
+  if (!enable_srtp.ok()) return std::move(reply)(enable_srtp.status());
+  auto suite = p.OptionalString("srtpCryptoSuite");
+  if (!suite.ok()) return std::move(reply)(suite.status());
+  PlainTransportOptions options;
+  options.rtcp_mux = rtcp_mux->value_or(true);
+  options.comedia = comedia->value_or(false);
+  if (enable_srtp->value_or(false)) {
+    // The default is the suite every SDES peer has (ffmpeg has no GCM).
+    auto profile = SrtpProfileFromSdesName(suite->value_or("AES_CM_128_HMAC_SHA1_80"));
+    if (!profile) {
+      return std::move(reply)(InvalidParamsError(
+          "params.srtpCryptoSuite",
+          "must be AEAD_AES_256_GCM, AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32"));
+    }
+    options.srtp = profile;
+  } else if (suite->has_value()) {
+    return std::move(reply)(InvalidParamsError("params.srtpCryptoSuite", "needs enableSrtp"));
+  }
+  auto worker = RouterWorker(server, *router_id);
+  if (!worker.ok()) return std::move(reply)(worker.status());
+  std::string transport_id = RandomId();
+  auto shared = Share(std::move(reply));
+  server.RunOnRtc(
+      *worker, [router_id = *router_id, transport_id, options](RtcWorker& rtc) -> StatusOr<Json> {
+        auto info = rtc.CreatePlainTransport(router_id, transport_id, options);
+        if (!info.ok()) return info.status();
+        Json tuple = {{"localAddress", info->ip}, {"localPort", info->port}, {"protocol", "udp"}};
+        Json j = {{"transportId", info->id}, {"tuple", tuple}, {"rtcpMux", options.rtcp_mux}, {"comedia", options.comedia}};
+        if (!options.rtcp_mux) j["rtcpTuple"] = tuple;
+        if (options.srtp) {
+          std::string key(info->srtp_key.begin(), info->srtp_key.end());
+          j["srtpParameters"] = {{"cryptoSuite", SdesSuiteName(*options.srtp)}, {"keyBase64", absl::Base64Escape(key)}};
+        }
+        return j;
+      },
+      [&server, shared, router_id = *router_id, transport_id](StatusOr<Json> outcome) {
+        if (outcome.ok()) server.directory().transport_router[transport_id] = router_id;
+        std::move(*shared)(std::move(outcome));
+      });
+}
+
 // Runs `task` on the worker owning params.transportId.
 void OnTransport(SfuServer& server, const std::string& transport_id, Reply reply,
                  std::function<StatusOr<Json>(RtcWorker&)> task) {
@@ -127,11 +183,70 @@ void OnTransport(SfuServer& server, const std::string& transport_id, Reply reply
   server.RunOnRtc(*worker, std::move(task), Answer(Share(std::move(reply))));
 }
 
+// transport.connect on a plain transport: the remote address and SRTP key.
+void PlainTransportConnect(SfuServer& server, const std::string& id, const Json& params, Reply reply) {
+  Params p(params);
+  auto ip = p.OptionalString("ip");
+  if (!ip.ok()) return std::move(reply)(ip.status());
+  auto port = p.OptionalInt("port", 1, 65535);
+  if (!port.ok()) return std::move(reply)(port.status());
+  auto rtcp_port = p.OptionalInt("rtcpPort", 1, 65535);
+  if (!rtcp_port.ok()) return std::move(reply)(rtcp_port.status());
+  if (ip->has_value() != port->has_value()) {
+    return std::move(reply)(InvalidParamsError(ip->has_value() ? "params.port" : "params.ip", "ip and port go together"));
+  }
+  if (rtcp_port->has_value() && !ip->has_value()) {
+    return std::move(reply)(InvalidParamsError("params.rtcpPort", "needs ip and port"));
+  }
+  std::optional<SocketAddress> rtp, rtcp;
+  if (ip->has_value()) {
+    rtp = SocketAddress::FromIp(**ip, static_cast<uint16_t>(**port));
+    if (!rtp) return std::move(reply)(InvalidParamsError("params.ip", "must be an IPv4 or IPv6 address"));
+    if (rtcp_port->has_value()) rtcp = SocketAddress::FromIp(**ip, static_cast<uint16_t>(**rtcp_port));
+  }
+  std::optional<SrtpProfile> profile;
+  std::string key;
+  if (params.contains("srtpParameters")) {
+    const Json& srtp = params["srtpParameters"];
+    if (!srtp.is_object() || !srtp.contains("cryptoSuite") || !srtp["cryptoSuite"].is_string() ||
+        !srtp.contains("keyBase64") || !srtp["keyBase64"].is_string()) {
+      return std::move(reply)(InvalidParamsError("params.srtpParameters", "must be {cryptoSuite, keyBase64}"));
+    }
+    profile = SrtpProfileFromSdesName(srtp["cryptoSuite"].get<std::string>());
+    if (!profile) {
+      return std::move(reply)(InvalidParamsError(
+          "params.srtpParameters.cryptoSuite",
+          "must be AEAD_AES_256_GCM, AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32"));
+    }
+    if (!absl::Base64Unescape(srtp["keyBase64"].get<std::string>(), &key)) {
+      return std::move(reply)(InvalidParamsError("params.srtpParameters.keyBase64", "is not base64"));
+    }
+  }
+  OnTransport(server, id, std::move(reply), [id, rtp, rtcp, profile, key](RtcWorker& rtc) -> StatusOr<Json> {
+    auto bytes = std::span(reinterpret_cast<const uint8_t*>(key.data()), key.size());
+    return rtc.ConnectPlainTransport(id, rtp, rtcp, profile, bytes);
+  });
+}
+
 void TransportConnect(SfuServer& server, const Json& params, Reply reply) {
   Params p(params);
-  if (Status st = p.Only({"transportId", "dtlsParameters", "iceParameters"}); !st.ok()) return std::move(reply)(st);
+  if (Status st = p.Only({"transportId", "dtlsParameters", "iceParameters", "ip", "port", "rtcpPort", "srtpParameters"});
+      !st.ok()) {
+    return std::move(reply)(st);
+  }
   auto id = p.String("transportId");
   if (!id.ok()) return std::move(reply)(id.status());
+  if (!params.contains("dtlsParameters")) {
+    if (params.contains("iceParameters")) {
+      return std::move(reply)(InvalidParamsError("params.dtlsParameters", "is required with iceParameters"));
+    }
+    return PlainTransportConnect(server, *id, params, std::move(reply));
+  }
+  for (const char* plain_only : {"ip", "port", "rtcpPort", "srtpParameters"}) {
+    if (params.contains(plain_only)) {
+      return std::move(reply)(InvalidParamsError(StrCat("params.", plain_only), "is for plain transports (no dtlsParameters)"));
+    }
+  }
   const Json* dtls = params.contains("dtlsParameters") ? &params["dtlsParameters"] : nullptr;
   if (!dtls || !dtls->is_object()) {
     return std::move(reply)(InvalidParamsError("params.dtlsParameters", "is required (an object)"));
@@ -251,6 +366,7 @@ void RegisterRtcMethods(SfuServer& server) {
   d.Register("router.create", bind(RouterCreate));
   d.Register("router.close", bind(RouterClose));
   d.Register("router.createWebRtcTransport", bind(CreateWebRtcTransport));
+  d.Register("router.createPlainTransport", bind(CreatePlainTransport));
   d.Register("router.closeTransport", bind(CloseTransport));
   d.Register("transport.connect", bind(TransportConnect));
   d.Register("transport.restartIce", bind(TransportRestartIce));

@@ -39,55 +39,109 @@ ice::Credentials RandomIceCredentials() {
 
 class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
                                        public WebRtcTransport::Listener,
+                                       public PlainTransport::Sender,
+                                       public PlainTransport::Listener,
                                        public PacketSink {
  public:
+  // A WebRTC transport.
   TransportHost(RtcWorker& worker, std::string id, std::string router_id, Router& router, ice::Credentials ice)
+      : TransportHost(worker, std::move(id), std::move(router_id), router) {
+    webrtc_ = std::make_unique<WebRtcTransport>(*worker.dtls_context_, std::move(ice), *this, *this,
+                                                worker.config_.consent_timeout);
+  }
+  // A plain transport (call InitPlain next).
+  TransportHost(RtcWorker& worker, std::string id, std::string router_id, Router& router)
       : worker_(worker),
         id_(std::move(id)),
         router_id_(std::move(router_id)),
-        transport_(*worker.dtls_context_, std::move(ice), *this, *this,
-                   worker.config_.consent_timeout),
         endpoint_(router, *this, RandomSsrc(), StrCat("sfu-", id_.substr(0, 8))) {
-    endpoint_.SetConnected(false, worker.Now());  // Until DTLS is.
+    endpoint_.SetConnected(false, worker.Now());  // Until DTLS is, or the remote address known.
+  }
+  Status InitPlain(const PlainTransportOptions& options) {
+    auto t = PlainTransport::Create(options, *this, *this);
+    if (!t.ok()) return t.status();
+    plain_ = std::move(*t);
+    return absl::OkStatus();
   }
 
   const std::string& id() const { return id_; }
   const std::string& router_id() const { return router_id_; }
-  WebRtcTransport& transport() { return transport_; }
-  const WebRtcTransport& transport() const { return transport_; }
-  std::optional<ice::Tuple>& indexed() { return indexed_; }
+  // Exactly one of these is set.
+  WebRtcTransport* webrtc() const { return webrtc_.get(); }
+  PlainTransport* plain() const { return plain_.get(); }
+  std::vector<ice::Tuple>& indexed() { return indexed_; }
 
   RtpEndpoint& endpoint() { return endpoint_; }
   const RtpEndpoint& endpoint() const { return endpoint_; }
   std::string& name() { return name_; }
 
+  void OnPacket(std::span<uint8_t> data, const ice::Tuple& from, Timestamp now) {
+    if (webrtc_) {
+      webrtc_->OnPacket(data, from, now);
+    } else {
+      plain_->OnPacket(data, from.remote, now);
+    }
+  }
+  void OnTimer(Timestamp now) {
+    if (webrtc_) webrtc_->OnTimer(now);
+    if (webrtc_ ? webrtc_->srtp_ready() : plain_->connected()) endpoint_.OnTimer(now);
+  }
+  void Close() {
+    if (webrtc_) webrtc_->Close();
+  }
+
   nlohmann::json Stats() const {
-    const auto& c = transport_.counters();
     RtpEndpointCounters e = endpoint_.counters();
-    nlohmann::json j = {
-        {"transportId", id_},
-        {"iceState", ice::StateName(transport_.ice().state())},
-        {"dtlsState", DtlsStateName(transport_.dtls().state())},
-        {"rtpPacketsReceived", c.rtp_in},
-        {"rtcpPacketsReceived", c.rtcp_in},
-        {"bytesReceived", c.bytes_in},
-        {"rtpPacketsSent", c.rtp_out},
-        {"rtcpPacketsSent", c.rtcp_out},
-        {"bytesSent", c.bytes_out},
-        {"srtpAuthFailures", c.srtp_auth_failures},
-        {"droppedNotSelected", c.dropped_not_selected},
-        {"droppedBeforeSrtp", c.dropped_before_srtp},
+    nlohmann::json j;
+    if (webrtc_) {
+      const auto& c = webrtc_->counters();
+      j = {
+          {"transportId", id_},
+          {"type", "webrtc"},
+          {"iceState", ice::StateName(webrtc_->ice().state())},
+          {"dtlsState", DtlsStateName(webrtc_->dtls().state())},
+          {"rtpPacketsReceived", c.rtp_in},
+          {"rtcpPacketsReceived", c.rtcp_in},
+          {"bytesReceived", c.bytes_in},
+          {"rtpPacketsSent", c.rtp_out},
+          {"rtcpPacketsSent", c.rtcp_out},
+          {"bytesSent", c.bytes_out},
+          {"srtpAuthFailures", c.srtp_auth_failures},
+          {"droppedNotSelected", c.dropped_not_selected},
+          {"droppedBeforeSrtp", c.dropped_before_srtp},
+          {"iceChecks", webrtc_->ice().counters().requests},
+          {"iceBadIntegrity", webrtc_->ice().counters().bad_integrity},
+      };
+      if (auto p = webrtc_->srtp_profile()) j["srtpCryptoSuite"] = InfoOf(*p).openssl_name;
+      if (const auto& t = webrtc_->ice().selected()) j["selectedTuple"] = TupleJson(*t);
+    } else {
+      const auto& c = plain_->counters();
+      j = {
+          {"transportId", id_},
+          {"type", "plain"},
+          {"connected", plain_->connected()},
+          {"rtpPacketsReceived", c.rtp_in},
+          {"rtcpPacketsReceived", c.rtcp_in},
+          {"bytesReceived", c.bytes_in},
+          {"rtpPacketsSent", c.rtp_out},
+          {"rtcpPacketsSent", c.rtcp_out},
+          {"bytesSent", c.bytes_out},
+          {"srtpAuthFailures", c.srtp_auth_failures},
+          {"droppedBeforeSrtp", c.dropped_before_keys},
+          {"droppedNotConnected", c.dropped_not_connected},
+      };
+      if (plain_->options().srtp) j["srtpCryptoSuite"] = SdesSuiteName(*plain_->options().srtp);
+      j["tuple"] = PlainTupleJson(plain_->remote_rtp());
+      AddRtcpTuple(j);
+    }
+    j.update({
         {"rtpUnmatched", e.rtp_unmatched},
         {"rtcpMalformed", e.rtcp_malformed},
         {"rtcpUnknownSsrc", e.rtcp_unknown_ssrc},
         {"receiverReportsSent", e.receiver_reports_sent},
         {"senderReportsSent", e.sender_reports_sent},
         {"rembSent", e.remb_sent},
-        {"iceChecks", transport_.ice().counters().requests},
-        {"iceBadIntegrity", transport_.ice().counters().bad_integrity},
-    };
-    if (auto p = transport_.srtp_profile()) j["srtpCryptoSuite"] = InfoOf(*p).openssl_name;
-    if (const auto& t = transport_.ice().selected()) j["selectedTuple"] = TupleJson(*t);
+    });
     Timestamp now = worker_.Now();
     nlohmann::json producers = nlohmann::json::array();
     for (const Producer* p : endpoint_.producers()) producers.push_back(ProducerStatsJson(*p, now));
@@ -108,6 +162,20 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
             {"remotePort", t.remote.port()},
             {"protocol", ProtocolName(t.protocol)}};
   }
+  // A plain transport's tuple: the worker's port, and the remote once known.
+  nlohmann::json PlainTupleJson(const std::optional<SocketAddress>& remote) const {
+    nlohmann::json j = {{"localAddress", worker_.AnnouncedAddress()},
+                        {"localPort", worker_.socket_->local_address().port()},
+                        {"protocol", "udp"}};
+    if (remote) j.update({{"remoteIp", remote->IpString()}, {"remotePort", remote->port()}});
+    return j;
+  }
+
+  // rtcpTuple: without rtcp-mux, or when comedia learned RTCP from a port of its own.
+  void AddRtcpTuple(nlohmann::json& j) const {
+    const auto& rtcp = plain_->remote_rtcp();
+    if (!plain_->options().rtcp_mux || (rtcp && rtcp != plain_->remote_rtp())) j["rtcpTuple"] = PlainTupleJson(rtcp);
+  }
 
   // WebRtcTransport::Sender
   void SendTo(const ice::Tuple& tuple, std::span<const uint8_t> datagram) override {
@@ -117,6 +185,10 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
       worker_.socket_->Send(datagram, tuple.remote);
     }
   }
+  // PlainTransport::Sender
+  void SendDatagram(const SocketAddress& to, std::span<const uint8_t> datagram) override {
+    worker_.socket_->Send(datagram, to);
+  }
 
   // WebRtcTransport::Listener
   void OnIceStateChange(ice::State state) override {
@@ -124,7 +196,7 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
                     {{"transportId", id_}, {"iceState", ice::StateName(state)}});
   }
   void OnIceSelectedTupleChange(const ice::Tuple& tuple) override {
-    worker_.IndexTuple(this, tuple);
+    worker_.IndexTuples(this, {tuple});
     worker_.notify_("transport.iceSelectedTupleChange",
                     {{"transportId", id_}, {"iceSelectedTuple", TupleJson(tuple)}});
   }
@@ -134,25 +206,49 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
     if (!reason.empty()) params["reason"] = reason;
     worker_.notify_("transport.dtlsStateChange", std::move(params));
   }
+  // Both listeners.
   void OnRtp(std::span<uint8_t> packet, Timestamp now) override { endpoint_.OnRtp(packet, now); }
   void OnRtcp(std::span<uint8_t> packet, Timestamp now) override { endpoint_.OnRtcp(packet, now); }
 
+  // PlainTransport::Listener
+  void OnRemoteAddress(const std::optional<SocketAddress>& rtp, const std::optional<SocketAddress>& rtcp) override {
+    std::vector<ice::Tuple> tuples;
+    for (const auto& a : {rtp, rtcp}) {
+      if (a) tuples.push_back({*a, ice::Protocol::kUdp, 0});
+    }
+    worker_.IndexTuples(this, std::move(tuples));
+    if (rtp && rtcp) std::erase(worker_.comedia_pending_, this);
+    nlohmann::json params = {{"transportId", id_}, {"tuple", PlainTupleJson(rtp)}};
+    AddRtcpTuple(params);
+    worker_.notify_("transport.tuple", std::move(params));
+  }
+  void OnConnected() override { endpoint_.SetConnected(true, worker_.Now()); }
+
   // PacketSink: the router's packets, encrypted and queued for the batched send.
   void SendRtp(std::span<uint8_t> buffer, size_t len) override {
-    if (transport_.srtp_ready()) transport_.SendRtp(buffer, len);
+    if (plain_) {
+      plain_->SendRtp(buffer, len);
+    } else if (webrtc_->srtp_ready()) {
+      webrtc_->SendRtp(buffer, len);
+    }
   }
   void SendRtcp(std::span<uint8_t> buffer, size_t len) override {
-    if (transport_.srtp_ready()) transport_.SendRtcp(buffer, len);
+    if (plain_) {
+      plain_->SendRtcp(buffer, len);
+    } else if (webrtc_->srtp_ready()) {
+      webrtc_->SendRtcp(buffer, len);
+    }
   }
 
  private:
   RtcWorker& worker_;
   std::string id_;
   std::string router_id_;
-  WebRtcTransport transport_;
+  std::unique_ptr<WebRtcTransport> webrtc_;
+  std::unique_ptr<PlainTransport> plain_;
   RtpEndpoint endpoint_;
   std::string name_;
-  std::optional<ice::Tuple> indexed_;
+  std::vector<ice::Tuple> indexed_;
 };
 
 RtcWorker::RtcWorker(uv_loop_t* loop, int worker_id, RtcConfig config,
@@ -191,16 +287,13 @@ Status RtcWorker::Start() {
 void RtcWorker::OnTimer(uv_timer_t* timer) {
   auto* self = static_cast<RtcWorker*>(timer->data);
   Timestamp now = Timestamp::Micros(static_cast<int64_t>(uv_hrtime() / 1000));
-  for (auto& [id, host] : self->transports_) {
-    host->transport().OnTimer(now);
-    if (host->transport().srtp_ready()) host->endpoint().OnTimer(now);
-  }
+  for (auto& [id, host] : self->transports_) host->OnTimer(now);
 }
 
 Timestamp RtcWorker::Now() const { return Timestamp::Micros(static_cast<int64_t>(uv_hrtime() / 1000)); }
 
 void RtcWorker::Close() {
-  for (auto& [id, host] : transports_) host->transport().Close();
+  for (auto& [id, host] : transports_) host->Close();
   if (socket_) socket_->Close();  // Flushes the close_notify records first.
   if (tcp_) tcp_->Close();
   if (timer_open_) {
@@ -268,11 +361,84 @@ StatusOr<WebRtcTransportInfo> RtcWorker::CreateWebRtcTransport(const std::string
   info.id = transport_id;
   info.ice = ice;
   info.fingerprint = dtls_context_->fingerprint();
-  std::string announced = config_.announced_address.empty() ? socket_->local_address().IpString()
-                                                            : config_.announced_address;
+  std::string announced = AnnouncedAddress();
   info.candidates.push_back({announced, socket_->local_address().port(), "udp"});
   if (tcp_) info.candidates.push_back({announced, tcp_->local_address().port(), "tcp"});
   return info;
+}
+
+StatusOr<PlainTransportInfo> RtcWorker::CreatePlainTransport(const std::string& router_id,
+                                                             const std::string& transport_id,
+                                                             const PlainTransportOptions& options) {
+  auto it = routers_.find(router_id);
+  if (it == routers_.end()) return NotFoundError(StrCat("no router ", router_id));
+  if (!socket_) return InvalidStateError("the worker has no socket");
+  if (transports_.contains(transport_id)) return InvalidStateError(StrCat("transport ", transport_id, " exists"));
+  auto host = std::make_unique<TransportHost>(*this, transport_id, router_id, *it->second.router);
+  if (Status st = host->InitPlain(options); !st.ok()) return st;
+  PlainTransportInfo info;
+  info.id = transport_id;
+  info.ip = AnnouncedAddress();
+  info.port = socket_->local_address().port();
+  auto key = host->plain()->local_srtp_key();
+  info.srtp_key.assign(key.begin(), key.end());
+  if (options.comedia) comedia_pending_.push_back(host.get());
+  transports_[transport_id] = std::move(host);
+  it->second.transports.push_back(transport_id);
+  return info;
+}
+
+StatusOr<nlohmann::json> RtcWorker::ConnectPlainTransport(const std::string& transport_id,
+                                                          std::optional<SocketAddress> rtp,
+                                                          std::optional<SocketAddress> rtcp,
+                                                          std::optional<SrtpProfile> srtp_profile,
+                                                          std::span<const uint8_t> srtp_key) {
+  TransportHost* host = FindTransport(transport_id);
+  if (!host) return NotFoundError(StrCat("no transport ", transport_id));
+  if (!host->plain()) {
+    return InvalidParamsError("params.dtlsParameters",
+                              StrCat("transport ", transport_id, " is a WebRTC transport: connect needs dtlsParameters"));
+  }
+  // One worker port serves every transport, so a remote address can belong to one only.
+  for (const auto& a : {rtp, rtcp}) {
+    if (!a) continue;
+    if (auto taken = by_address_.find(*a); taken != by_address_.end() && taken->second != host) {
+      return InvalidStateError(StrCat("remote address ", a->ToString(), " is in use by transport ",
+                                      taken->second->id()));
+    }
+  }
+  if (Status st = host->plain()->Connect(rtp, rtcp, srtp_profile, srtp_key); !st.ok()) return st;
+  nlohmann::json j = {{"tuple", host->PlainTupleJson(host->plain()->remote_rtp())}};
+  host->AddRtcpTuple(j);
+  return j;
+}
+
+RtcWorker::TransportHost* RtcWorker::ComediaClaimer(std::span<const uint8_t> data) const {
+  if (comedia_pending_.empty() || data.size() < 8 || data[0] < 128 || data[0] > 191) return nullptr;
+  auto be32 = [&](size_t at) -> std::optional<uint32_t> {
+    if (data.size() < at + 4) return std::nullopt;
+    return (uint32_t{data[at]} << 24) | (uint32_t{data[at + 1]} << 16) | (uint32_t{data[at + 2]} << 8) | data[at + 3];
+  };
+  // The SSRCs that say whose packet this is: RTP's own; for RTCP the sender's (a
+  // publisher's SR) and the first one reported on or fed back about (a receiver's RR,
+  // NACK or PLI). SRTCP encrypts all but the sender SSRC; authentication decides then.
+  std::optional<uint32_t> ssrcs[2];
+  uint8_t pt = data[1];
+  bool has_reports = (data[0] & 0x1f) > 0;
+  if (pt < 192 || pt > 223) {
+    ssrcs[0] = be32(8);
+  } else {
+    ssrcs[0] = be32(4);
+    if (pt == 201 && has_reports) ssrcs[1] = be32(8);
+    if (pt == 200 && has_reports) ssrcs[1] = be32(28);
+    if (pt == 205 || pt == 206) ssrcs[1] = be32(8);
+  }
+  for (TransportHost* host : comedia_pending_) {
+    for (const auto& ssrc : ssrcs) {
+      if (ssrc && host->endpoint().HasSsrc(*ssrc)) return host;
+    }
+  }
+  return nullptr;
 }
 
 RtcWorker::TransportHost* RtcWorker::FindTransport(const std::string& id) const {
@@ -285,24 +451,30 @@ Status RtcWorker::ConnectTransport(const std::string& transport_id, const std::s
                                    const std::string& fingerprint) {
   TransportHost* host = FindTransport(transport_id);
   if (!host) return NotFoundError(StrCat("no transport ", transport_id));
-  return host->transport().Connect(remote_ufrag, local_role, fingerprint_algorithm, fingerprint);
+  if (!host->webrtc()) {
+    return InvalidParamsError("params.dtlsParameters",
+                              StrCat("transport ", transport_id, " is a plain transport: connect it with ip, port and srtpParameters"));
+  }
+  return host->webrtc()->Connect(remote_ufrag, local_role, fingerprint_algorithm, fingerprint);
 }
 
 StatusOr<ice::Credentials> RtcWorker::RestartIce(const std::string& transport_id,
                                                  const std::string& remote_ufrag) {
   TransportHost* host = FindTransport(transport_id);
   if (!host) return NotFoundError(StrCat("no transport ", transport_id));
+  if (!host->webrtc()) return InvalidStateError(StrCat("transport ", transport_id, " is a plain transport (no ICE)"));
   ice::Credentials fresh = RandomIceCredentials();
-  by_ufrag_.erase(host->transport().ice().local().ufrag);
+  by_ufrag_.erase(host->webrtc()->ice().local().ufrag);
   by_ufrag_[fresh.ufrag] = host;
-  host->transport().RestartIce(fresh, remote_ufrag);
+  host->webrtc()->RestartIce(fresh, remote_ufrag);
   return fresh;
 }
 
 StatusOr<std::string> RtcWorker::RemoteUfrag(const std::string& transport_id) const {
   TransportHost* host = FindTransport(transport_id);
   if (!host) return NotFoundError(StrCat("no transport ", transport_id));
-  return host->transport().ice().remote_ufrag();
+  if (!host->webrtc()) return InvalidStateError(StrCat("transport ", transport_id, " is a plain transport (no ICE)"));
+  return host->webrtc()->ice().remote_ufrag();
 }
 
 Status RtcWorker::CloseTransport(const std::string& transport_id) {
@@ -315,8 +487,9 @@ Status RtcWorker::CloseTransport(const std::string& transport_id) {
     for (const Producer* p : host->endpoint().producers()) producer_router_.erase(p->id());
     r->second.router->CloseEndpoint(host->endpoint());
   }
-  host->transport().Close();
-  by_ufrag_.erase(host->transport().ice().local().ufrag);
+  host->Close();
+  if (host->webrtc()) by_ufrag_.erase(host->webrtc()->ice().local().ufrag);
+  std::erase(comedia_pending_, host);
   Unindex(host);
   if (auto r = routers_.find(host->router_id()); r != routers_.end()) std::erase(r->second.transports, transport_id);
   transports_.erase(it);
@@ -468,30 +641,40 @@ StatusOr<nlohmann::json> RtcWorker::RouterDump(const std::string& router_id) con
 StatusOr<nlohmann::json> RtcWorker::TransportDump(const std::string& transport_id) const {
   TransportHost* host = FindTransport(transport_id);
   if (!host) return NotFoundError(StrCat("no transport ", transport_id));
-  const WebRtcTransport& t = host->transport();
   nlohmann::json producers = nlohmann::json::array();
   for (const Producer* p : host->endpoint().producers()) producers.push_back(p->id());
   nlohmann::json consumers = nlohmann::json::array();
   for (const Consumer* c : host->endpoint().consumers()) consumers.push_back(c->id());
-  std::string announced = config_.announced_address.empty() ? socket_->local_address().IpString()
-                                                            : config_.announced_address;
-  nlohmann::json candidates = nlohmann::json::array();
-  candidates.push_back({{"ip", announced}, {"port", socket_->local_address().port()}, {"protocol", "udp"}});
-  if (tcp_) candidates.push_back({{"ip", announced}, {"port", tcp_->local_address().port()}, {"protocol", "tcp"}});
-  nlohmann::json j = {
-      {"transportId", transport_id},
-      {"routerId", host->router_id()},
-      {"name", host->name()},
-      {"iceRole", "controlled"},
-      {"iceParameters", {{"usernameFragment", t.ice().local().ufrag}, {"password", t.ice().local().pwd}, {"iceLite", true}}},
-      {"iceCandidates", std::move(candidates)},
-      {"iceState", ice::StateName(t.ice().state())},
-      {"dtlsParameters", {{"fingerprints", {{{"algorithm", "sha-256"}, {"value", dtls_context_->fingerprint()}}}}}},
-      {"dtlsState", DtlsStateName(t.dtls().state())},
-      {"producerIds", std::move(producers)},
-      {"consumerIds", std::move(consumers)},
-  };
-  if (const auto& tuple = t.ice().selected()) j["iceSelectedTuple"] = host->TupleJson(*tuple);
+  nlohmann::json j = {{"transportId", transport_id},
+                      {"routerId", host->router_id()},
+                      {"type", host->webrtc() ? "webrtc" : "plain"},
+                      {"name", host->name()}};
+  if (const WebRtcTransport* t = host->webrtc()) {
+    std::string announced = AnnouncedAddress();
+    nlohmann::json candidates = nlohmann::json::array();
+    candidates.push_back({{"ip", announced}, {"port", socket_->local_address().port()}, {"protocol", "udp"}});
+    if (tcp_) candidates.push_back({{"ip", announced}, {"port", tcp_->local_address().port()}, {"protocol", "tcp"}});
+    j.update({
+        {"iceRole", "controlled"},
+        {"iceParameters", {{"usernameFragment", t->ice().local().ufrag}, {"password", t->ice().local().pwd}, {"iceLite", true}}},
+        {"iceCandidates", std::move(candidates)},
+        {"iceState", ice::StateName(t->ice().state())},
+        {"dtlsParameters", {{"fingerprints", {{{"algorithm", "sha-256"}, {"value", dtls_context_->fingerprint()}}}}}},
+        {"dtlsState", DtlsStateName(t->dtls().state())},
+    });
+    if (const auto& tuple = t->ice().selected()) j["iceSelectedTuple"] = host->TupleJson(*tuple);
+  } else {
+    const PlainTransport& plain = *host->plain();
+    j.update({{"rtcpMux", plain.options().rtcp_mux},
+              {"comedia", plain.options().comedia},
+              {"connected", plain.connected()},
+              {"tuple", host->PlainTupleJson(plain.remote_rtp())}});
+    host->AddRtcpTuple(j);
+    // The keys stay secret: only the suite is shown.
+    if (plain.options().srtp) j["srtpCryptoSuite"] = SdesSuiteName(*plain.options().srtp);
+  }
+  j["producerIds"] = std::move(producers);
+  j["consumerIds"] = std::move(consumers);
   const RtpEndpoint& e = host->endpoint();
   j["maxIncomingBitrate"] = e.max_incoming_bitrate();
   j["maxOutgoingBitrate"] = e.max_outgoing_bitrate();
@@ -499,6 +682,10 @@ StatusOr<nlohmann::json> RtcWorker::TransportDump(const std::string& transport_i
   if (e.trace_types() & TraceBit(TraceEvent::Type::kBwe)) types.push_back("bwe");
   j["traceEventTypes"] = std::move(types);
   return j;
+}
+
+std::string RtcWorker::AnnouncedAddress() const {
+  return config_.announced_address.empty() ? socket_->local_address().IpString() : config_.announced_address;
 }
 
 Status RtcWorker::SetMaxBitrate(const std::string& transport_id, bool incoming, uint32_t bps) {
@@ -640,27 +827,29 @@ StatusOr<nlohmann::json> RtcWorker::TransportStats(const std::string& transport_
   return host->Stats();
 }
 
-void RtcWorker::IndexTuple(TransportHost* host, const ice::Tuple& tuple) {
+void RtcWorker::IndexTuples(TransportHost* host, std::vector<ice::Tuple> tuples) {
   Unindex(host);
-  if (tuple.protocol == ice::Protocol::kTcp) {
-    by_tcp_[tuple.connection] = host;
-  } else {
-    by_address_[tuple.remote] = host;
+  for (const ice::Tuple& tuple : tuples) {
+    if (tuple.protocol == ice::Protocol::kTcp) {
+      by_tcp_[tuple.connection] = host;
+    } else {
+      by_address_[tuple.remote] = host;
+    }
   }
-  host->indexed() = tuple;
+  host->indexed() = std::move(tuples);
 }
 
 void RtcWorker::Unindex(TransportHost* host) {
-  if (!host->indexed()) return;
-  const ice::Tuple& t = *host->indexed();
-  if (t.protocol == ice::Protocol::kTcp) {
-    auto it = by_tcp_.find(t.connection);
-    if (it != by_tcp_.end() && it->second == host) by_tcp_.erase(it);
-  } else {
-    auto it = by_address_.find(t.remote);
-    if (it != by_address_.end() && it->second == host) by_address_.erase(it);
+  for (const ice::Tuple& t : host->indexed()) {
+    if (t.protocol == ice::Protocol::kTcp) {
+      auto it = by_tcp_.find(t.connection);
+      if (it != by_tcp_.end() && it->second == host) by_tcp_.erase(it);
+    } else {
+      auto it = by_address_.find(t.remote);
+      if (it != by_address_.end() && it->second == host) by_address_.erase(it);
+    }
   }
-  host->indexed().reset();
+  host->indexed().clear();
 }
 
 void RtcWorker::Route(std::span<uint8_t> data, const ice::Tuple& tuple, TransportHost* by_path,
@@ -672,13 +861,16 @@ void RtcWorker::Route(std::span<uint8_t> data, const ice::Tuple& tuple, Transpor
       if (auto username = m->Username()) {
         std::string ufrag(username->substr(0, username->find(':')));
         if (auto it = by_ufrag_.find(ufrag); it != by_ufrag_.end()) {
-          it->second->transport().OnStun(*m, tuple, now);
+          it->second->webrtc()->OnStun(*m, tuple, now);
           return;
         }
       }
     }
   } else if (by_path) {
-    by_path->transport().OnPacket(data, tuple, now);
+    by_path->OnPacket(data, tuple, now);
+    return;
+  } else if (TransportHost* claimer = ComediaClaimer(data)) {
+    claimer->OnPacket(data, tuple, now);
     return;
   }
   ++unknown_packets_;

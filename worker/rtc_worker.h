@@ -21,6 +21,7 @@
 #include "transport/dtls/dtls_session.h"
 #include "transport/net/tcp_server.h"
 #include "transport/net/udp_socket.h"
+#include "transport/plain_transport.h"
 #include "transport/webrtc_transport.h"
 #include "worker/worker_thread.h"
 
@@ -45,6 +46,13 @@ struct WebRtcTransportInfo {
   ice::Credentials ice;
   std::string fingerprint;  // sha-256
   std::vector<IceCandidateInfo> candidates;
+};
+
+struct PlainTransportInfo {
+  std::string id;
+  std::string ip;  // Announced address of the worker's port.
+  int port = 0;
+  std::vector<uint8_t> srtp_key;  // Our sending master key + salt (SRTP only).
 };
 
 // Sends a notification to the application servers (called on the worker thread).
@@ -83,6 +91,14 @@ class RtcWorker final : public WorkerService,
   Status CloseRouter(const std::string& router_id);
   StatusOr<WebRtcTransportInfo> CreateWebRtcTransport(const std::string& router_id,
                                                       const std::string& transport_id);
+  // A plain RTP transport on the worker's UDP port.
+  StatusOr<PlainTransportInfo> CreatePlainTransport(const std::string& router_id, const std::string& transport_id,
+                                                    const PlainTransportOptions& options);
+  // Its remote address(es) and the remote's SRTP key; returns the tuple(s) as JSON.
+  StatusOr<nlohmann::json> ConnectPlainTransport(const std::string& transport_id, std::optional<SocketAddress> rtp,
+                                                 std::optional<SocketAddress> rtcp,
+                                                 std::optional<SrtpProfile> srtp_profile,
+                                                 std::span<const uint8_t> srtp_key);
   Status ConnectTransport(const std::string& transport_id, const std::string& remote_ufrag,
                           DtlsRole local_role, const std::string& fingerprint_algorithm,
                           const std::string& fingerprint);
@@ -154,7 +170,11 @@ class RtcWorker final : public WorkerService,
   Router* RouterOfConsumer(const std::string& consumer_id) const;
   static void OnTimer(uv_timer_t* timer);
   TransportHost* FindTransport(const std::string& id) const;
-  void IndexTuple(TransportHost* host, const ice::Tuple& tuple);
+  void IndexTuples(TransportHost* host, std::vector<ice::Tuple> tuples);
+  // The comedia transport still learning its address that a packet from an unknown
+  // address belongs to (by the SSRCs of its producers and consumers), if any.
+  TransportHost* ComediaClaimer(std::span<const uint8_t> data) const;
+  std::string AnnouncedAddress() const;
   void Unindex(TransportHost* host);
   // Delivers a packet: STUN by the ICE ufrag, anything else by the indexed path.
   void Route(std::span<uint8_t> data, const ice::Tuple& tuple, TransportHost* by_path, Timestamp now);
@@ -173,6 +193,7 @@ class RtcWorker final : public WorkerService,
   absl::flat_hash_map<std::string, TransportHost*> by_ufrag_;
   absl::flat_hash_map<SocketAddress, TransportHost*> by_address_;
   absl::flat_hash_map<uint64_t, TransportHost*> by_tcp_;
+  std::vector<TransportHost*> comedia_pending_;
   absl::flat_hash_map<std::string, Router*> producer_router_;
   absl::flat_hash_map<std::string, Router*> consumer_router_;
   uint64_t unknown_packets_ = 0;
