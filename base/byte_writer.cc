@@ -40,11 +40,5 @@ bool ByteWriter::Fill(uint8_t value, size_t n) {
   return true;
 }
 
-void StoreU32BigEndian(uint32_t v, uint8_t out[4]) {
-  out[0] = static_cast<uint8_t>(v >> 24);
-  out[1] = static_cast<uint8_t>(v >> 16);
-  out[2] = static_cast<uint8_t>(v >> 8);
-  out[3] = static_cast<uint8_t>(v);
-}
 
 }  // namespace sfu

@@ -37,6 +37,11 @@ class ByteWriter {
 };
 
 // Writes v big-endian into exactly 4 bytes at out (for fixed headers).
-void StoreU32BigEndian(uint32_t v, uint8_t out[4]);
+inline void StoreU32BigEndian(uint32_t v, uint8_t out[4]) {
+  out[0] = static_cast<uint8_t>(v >> 24);
+  out[1] = static_cast<uint8_t>(v >> 16);
+  out[2] = static_cast<uint8_t>(v >> 8);
+  out[3] = static_cast<uint8_t>(v);
+}
 
 }  // namespace sfu

@@ -8,7 +8,7 @@
 namespace sfu {
 
 Consumer::Consumer(std::string id, Producer& producer, ConsumerParams params, PacketSink& out)
-    : id_(std::move(id)), producer_(producer), params_(std::move(params)), out_(out) {
+    : id_(std::move(id)), producer_(producer), params_(std::move(params)), video_(params_.kind == "video"), out_(out) {
   // Map the producer's extension ids to the subscriber's, by URI.
   for (const HeaderExtension& theirs : params_.header_extensions) {
     uint8_t to = static_cast<uint8_t>(theirs.id);
@@ -78,7 +78,7 @@ void Consumer::Sync(const Producer::Received& in, Timestamp now) {
 void Consumer::Forward(const Producer::Received& in, Timestamp now, std::span<uint8_t> scratch) {
   if (paused_ || producer_paused_ || !transport_connected_ || in.encoding != encoding_) return;
   if (need_sync_) {
-    if (params_.kind == "video" && !in.keyframe) {
+    if (video_ && !in.keyframe) {
       ++stats_.dropped_waiting_keyframe;
       return;
     }
@@ -92,8 +92,12 @@ void Consumer::Forward(const Producer::Received& in, Timestamp now, std::span<ui
   h.sequence = static_cast<uint16_t>(out);
   h.timestamp = in.packet.timestamp() + e.ts_delta;
   h.ssrc = params_.ssrc;
-  ext_.abs_send_time = rtp::AbsSendTime(now.us());
-  size_t len = rtp::WriteRewritten(scratch.first(kMaxRtpPacket), in.packet, h, ext_);
+  if (ext_.abs_send_time_id != 0) ext_.abs_send_time = rtp::AbsSendTime(now.us());
+  // Written straight into the socket's send queue when the transport offers it: the
+  // one copy of this packet for this consumer.
+  std::span<uint8_t> buffer = out_.SendBuffer();
+  if (buffer.size() < kSendBufferSize) buffer = scratch;
+  size_t len = rtp::WriteRewritten(buffer.first(kMaxRtpPacket), in.packet, h, ext_);
   if (len == 0) return;
   if (!highest_out_ || out > *highest_out_) {
     highest_out_ = out;
@@ -104,7 +108,7 @@ void Consumer::Forward(const Producer::Received& in, Timestamp now, std::span<ui
   stats_.packets_sent++;
   stats_.bytes_sent += len;
   payload_octets_ += in.packet.payload().size();
-  out_.SendRtp(scratch, len);
+  out_.SendRtp(buffer, len);
   if (trace_types_ != 0) [[unlikely]] TraceSent(h, in.packet.marker(), len, in.encoding, in.keyframe, false, now);
 }
 
@@ -185,7 +189,7 @@ void Consumer::OnNack(const rtcp::Nack& nack, Timestamp now, std::span<uint8_t> 
       h.ssrc = params_.ssrc;
       h.sequence = static_cast<uint16_t>(out);
     }
-    ext_.abs_send_time = rtp::AbsSendTime(now.us());
+    if (ext_.abs_send_time_id != 0) ext_.abs_send_time = rtp::AbsSendTime(now.us());
     size_t len = rtp::WriteRewritten(scratch.first(kMaxRtpPacket), *packet, h, ext_, prefix);
     if (len == 0) continue;
     stats_.retransmitted_packets++;

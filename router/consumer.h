@@ -118,6 +118,7 @@ class Consumer {
   std::string id_;
   Producer& producer_;
   ConsumerParams params_;
+  bool video_ = false;  // params_.kind, compared once.
   PacketSink& out_;
   rtp::ExtensionRewrite ext_;
   bool paused_ = false;

@@ -15,6 +15,9 @@ inline constexpr size_t kSendBufferSize = kMaxRtpPacket + 64;
 class PacketSink {
  public:
   virtual ~PacketSink() = default;
+  // Where to write the next packet (at least kSendBufferSize bytes): the socket's send
+  // queue, so the packet is copied once, there. Empty: the caller writes into its own.
+  virtual std::span<uint8_t> SendBuffer() { return {}; }
   virtual void SendRtp(std::span<uint8_t> buffer, size_t len) = 0;
   virtual void SendRtcp(std::span<uint8_t> buffer, size_t len) = 0;
 };

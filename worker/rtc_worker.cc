@@ -224,7 +224,15 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
   }
   void OnConnected() override { endpoint_.SetConnected(true, worker_.Now()); }
 
-  // PacketSink: the router's packets, encrypted and queued for the batched send.
+  // PacketSink: the router's packets, encrypted and queued for the batched send. Over
+  // UDP they are written into the socket's queue directly.
+  std::span<uint8_t> SendBuffer() override {
+    if (webrtc_) {
+      const auto& selected = webrtc_->ice().selected();
+      if (!selected || selected->protocol != ice::Protocol::kUdp) return {};
+    }
+    return worker_.socket_->SendBuffer();
+  }
   void SendRtp(std::span<uint8_t> buffer, size_t len) override {
     if (plain_) {
       plain_->SendRtp(buffer, len);

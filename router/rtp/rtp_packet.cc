@@ -1,6 +1,7 @@
 #include "router/rtp/rtp_packet.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/byte_reader.h"
 #include "base/byte_writer.h"
@@ -32,8 +33,13 @@ std::optional<RtpPacket> RtpPacket::Parse(std::span<const uint8_t> data) {
   return p;
 }
 
-uint32_t RtpPacket::timestamp() const { return *ByteReader(data_.subspan(4, 4)).ReadU32(); }
-uint32_t RtpPacket::ssrc() const { return *ByteReader(data_.subspan(8, 4)).ReadU32(); }
+// Parse guarantees the 12-byte fixed header.
+uint32_t RtpPacket::timestamp() const {
+  return (uint32_t{data_[4]} << 24) | (uint32_t{data_[5]} << 16) | (uint32_t{data_[6]} << 8) | data_[7];
+}
+uint32_t RtpPacket::ssrc() const {
+  return (uint32_t{data_[8]} << 24) | (uint32_t{data_[9]} << 16) | (uint32_t{data_[10]} << 8) | data_[11];
+}
 
 namespace {
 
@@ -143,18 +149,20 @@ std::optional<std::span<uint8_t>> UnwrapRtx(std::span<uint8_t> packet, uint32_t 
 
 size_t WriteRewritten(std::span<uint8_t> out, const RtpPacket& in, const HeaderRewrite& h,
                       const ExtensionRewrite& ext, std::span<const uint8_t> prefix) {
-  // Collect the outgoing elements first (ids and values), to pick the form.
+  // The hot path of forwarding (once per packet and consumer): collect the outgoing
+  // extension elements, check the whole size against `out` once, then store directly.
   struct Element {
     uint8_t id;
-    std::span<const uint8_t> value;
+    uint8_t size;
+    const uint8_t* value;
   };
-  std::array<Element, 32> elements;
+  Element elements[32];  // Only the first `count` are written and read.
   size_t count = 0;
   bool two_byte = false;
   auto add = [&](uint8_t id, std::span<const uint8_t> value) {
-    if (id == 0 || count == elements.size() || value.size() > 255) return;
+    if (id == 0 || count == std::size(elements) || value.size() > 255) return;
     if (id > 14 || value.empty() || value.size() > 16) two_byte = true;
-    elements[count++] = {id, value};
+    elements[count++] = {id, static_cast<uint8_t>(value.size()), value.data()};
   };
   uint8_t abs_send_time[3] = {static_cast<uint8_t>(ext.abs_send_time >> 16),
                               static_cast<uint8_t>(ext.abs_send_time >> 8),
@@ -171,36 +179,53 @@ size_t WriteRewritten(std::span<uint8_t> out, const RtpPacket& in, const HeaderR
             return true;
           });
   }
-
-  ByteWriter w(out);
+  size_t body = 0;
+  for (size_t i = 0; i < count; ++i) body += (two_byte ? 2u : 1u) + elements[i].size;
+  size_t words = (body + 3) / 4;
   std::span<const uint8_t> csrcs = in.csrcs();
-  w.WriteU8(static_cast<uint8_t>(0x80 | (count ? 0x10 : 0) | (csrcs.size() / 4)));
-  w.WriteU8(static_cast<uint8_t>((in.data_[1] & 0x80) | (h.payload_type & 0x7F)));
-  w.WriteU16(h.sequence);
-  w.WriteU32(h.timestamp);
-  w.WriteU32(h.ssrc);
-  w.WriteBytes(csrcs);
+  std::span<const uint8_t> payload = in.payload();
+  size_t total = 12 + csrcs.size() + (count ? 4 + 4 * words : 0) + prefix.size() + payload.size();
+  if (total > out.size()) return 0;
+
+  uint8_t* p = out.data();
+  p[0] = static_cast<uint8_t>(0x80 | (count ? 0x10 : 0) | (csrcs.size() / 4));
+  p[1] = static_cast<uint8_t>((in.data_[1] & 0x80) | (h.payload_type & 0x7F));
+  p[2] = static_cast<uint8_t>(h.sequence >> 8);
+  p[3] = static_cast<uint8_t>(h.sequence);
+  StoreU32BigEndian(h.timestamp, p + 4);
+  StoreU32BigEndian(h.ssrc, p + 8);
+  p += 12;
+  if (!csrcs.empty()) {
+    std::memcpy(p, csrcs.data(), csrcs.size());
+    p += csrcs.size();
+  }
   if (count) {
-    size_t body = 0;
-    for (size_t i = 0; i < count; ++i) body += (two_byte ? 2 : 1) + elements[i].value.size();
-    size_t words = (body + 3) / 4;
-    w.WriteU16(two_byte ? 0x1000 : 0xBEDE);
-    w.WriteU16(static_cast<uint16_t>(words));
+    p[0] = two_byte ? 0x10 : 0xBE;
+    p[1] = two_byte ? 0x00 : 0xDE;
+    p[2] = static_cast<uint8_t>(words >> 8);
+    p[3] = static_cast<uint8_t>(words);
+    p += 4;
+    uint8_t* block = p;
     for (size_t i = 0; i < count; ++i) {
       const Element& e = elements[i];
       if (two_byte) {
-        w.WriteU8(e.id);
-        w.WriteU8(static_cast<uint8_t>(e.value.size()));
+        *p++ = e.id;
+        *p++ = e.size;
       } else {
-        w.WriteU8(static_cast<uint8_t>((size_t{e.id} << 4) | (e.value.size() - 1)));
+        *p++ = static_cast<uint8_t>((e.id << 4) | (e.size - 1));
       }
-      w.WriteBytes(e.value);
+      std::memcpy(p, e.value, e.size);
+      p += e.size;
     }
-    w.Fill(0, words * 4 - body);
+    std::memset(p, 0, words * 4 - body);
+    p = block + words * 4;
   }
-  w.WriteBytes(prefix);
-  w.WriteBytes(in.payload());
-  return w.ok() ? w.size() : 0;
+  if (!prefix.empty()) {
+    std::memcpy(p, prefix.data(), prefix.size());
+    p += prefix.size();
+  }
+  std::memcpy(p, payload.data(), payload.size());
+  return total;
 }
 
 uint32_t AbsSendTime(int64_t micros) {

@@ -110,10 +110,17 @@ void UdpSocket::Send(std::span<const uint8_t> data, const SocketAddress& to) {
     }
   }
   size_t i = tx_count_++;
-  std::memcpy(tx_buf_[i].data(), data.data(), data.size());
+  if (data.data() != tx_buf_[i].data()) std::memcpy(tx_buf_[i].data(), data.data(), data.size());
   tx_iov_[i] = {tx_buf_[i].data(), data.size()};
   std::memcpy(&tx_addr_[i], to.sockaddr_ptr(), to.sockaddr_len());
   tx_msg_[i].msg_hdr.msg_namelen = to.sockaddr_len();
+}
+
+std::span<uint8_t> UdpSocket::SendBuffer() {
+  if (closed_) return {};
+  if (tx_count_ == kSendQueue) Flush();
+  if (tx_count_ == kSendQueue) return {};
+  return tx_buf_[tx_count_];
 }
 
 void UdpSocket::Flush() {

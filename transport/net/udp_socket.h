@@ -54,6 +54,9 @@ class UdpSocket {
 
   // Queues one datagram (copied); sent at the end of this loop iteration.
   void Send(std::span<const uint8_t> data, const SocketAddress& to);
+  // The next free slot of the send queue (kMaxDatagram bytes; empty when the queue stays
+  // full). A datagram written there and passed to Send() is queued without a copy.
+  std::span<uint8_t> SendBuffer();
   void Flush();
   // Stops and closes the handles. The object must outlive the loop's processing of the
   // close: destroy it once closed() is true (the next loop iteration).
