@@ -348,8 +348,8 @@ TEST_F(ControlApiSchemaTest, CompilesAndCoversTheApi) {
         "consumer.setPriority", "consumer.enableTraceEvent"}) {
     EXPECT_TRUE(schema_->HasMethod(m)) << m;
   }
-  EXPECT_EQ(schema_->Methods().size(), 35u);
-  EXPECT_EQ(schema_->Notifications().size(), 12u);
+  EXPECT_EQ(schema_->Methods().size(), 36u);
+  EXPECT_EQ(schema_->Notifications().size(), 13u);
 }
 
 TEST_F(ControlApiSchemaTest, ErrorsAsTheHandlersGiveThem) {
