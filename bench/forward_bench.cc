@@ -143,7 +143,7 @@ bool AllocationCheck() {
   uint64_t forwarded = world.forwarded();
   for (int i = 0; i < 100'000; ++i) world.Send();
   uint64_t allocations = g_allocations.load() - before;
-  std::printf("allocation check: %llu allocations for %llu forwarded packets (%s)\n",
+  std::fprintf(stderr, "allocation check: %llu allocations for %llu forwarded packets (%s)\n",
               static_cast<unsigned long long>(allocations),
               static_cast<unsigned long long>(world.forwarded() - forwarded), allocations == 0 ? "ok" : "FAILED");
   return allocations == 0 && world.forwarded() - forwarded == 1'000'000;

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Summarizes bench/run.sh's results (median and range over the runs) as Markdown."""
+import glob
+import json
+import re
+import statistics
+import sys
+
+out = sys.argv[1]
+
+
+def spread(values, fmt="{:.0f}"):
+    if not values:
+        return "n/a"
+    med = statistics.median(values)
+    return f"{fmt.format(med)} ({fmt.format(min(values))}-{fmt.format(max(values))})"
+
+
+def fwd(pattern):
+    vals = []
+    for f in sorted(glob.glob(f"{out}/{pattern}")):
+        m = re.search(r"([\d.]+) out-pkt per CPU-second", open(f).read())
+        if m:
+            vals.append(float(m.group(1)))
+    return vals
+
+
+def steps(pattern):
+    clean, per_cpu = [], []
+    for f in sorted(glob.glob(f"{out}/{pattern}")):
+        r = json.load(open(f))
+        ok = [s for s in r["steps"] if s["loss"] <= 0.001]
+        if ok:
+            clean.append(ok[-1]["forwardedPps"])
+            per_cpu.append(1e6 / ok[-1]["cpuSecondsPerMillionForwarded"])
+    return clean, per_cpu
+
+
+def runs(pattern):
+    return [json.load(open(f))["steps"][-1] for f in sorted(glob.glob(f"{out}/{pattern}"))]
+
+
+gcm_fwd, plain_fwd = fwd("fwd-gcm-*.txt"), fwd("fwd-plain-*.txt")
+gcm_clean, gcm_cpu = steps("step-gcm-*.json")
+none_clean, none_cpu = steps("step-none-*.json")
+read = runs("read-gcm-*.json")
+lat = runs("latency-*.json")
+w1, w2 = runs("workers1-*.json"), runs("workers2-*.json")
+print("| figure | median (range) |")
+print("| --- | ---: |")
+print(f"| fwdbench GCM K=10, out-packets per CPU-second | {spread(gcm_fwd)} |")
+print(f"| fwdbench no crypto K=10, out-packets per CPU-second | {spread(plain_fwd)} |")
+print(f"| sfu GCM fan-out 10, highest clean rate (forwarded/s, loss <= 0.1%) | {spread(gcm_clean)} |")
+print(f"| sfu GCM, forwarded packets per worker CPU-second at that rate | {spread(gcm_cpu)} |")
+if gcm_fwd and gcm_cpu:
+    print(f"| ratio to fwdbench GCM (per CPU-second) | {statistics.median(gcm_cpu) / statistics.median(gcm_fwd):.2f} |")
+print(f"| sfu no SRTP, highest clean rate | {spread(none_clean)} |")
+print(f"| sfu no SRTP, forwarded per worker CPU-second | {spread(none_cpu)} |")
+if plain_fwd and none_cpu:
+    print(f"| ratio to fwdbench no crypto | {statistics.median(none_cpu) / statistics.median(plain_fwd):.2f} |")
+print(f"| sfu GCM, every sink read: forwarded per worker CPU-second | {spread([1e6 / r['cpuSecondsPerMillionForwarded'] for r in read])} |")
+print(f"| sfu GCM, every sink read: loss % | {spread([100 * r['loss'] for r in read], '{:.3f}')} |")
+if lat:
+    print(f"| latency at half the clean rate ({lat[0]['forwardedPps']:.0f}/s forwarded): p50 us | {spread([r['latencyUs']['p50'] for r in lat])} |")
+    print(f"| ... p99 us | {spread([r['latencyUs']['p99'] for r in lat])} |")
+    print(f"| ... p99.9 us | {spread([r['latencyUs']['p999'] for r in lat])} |")
+    print(f"| ... loss % | {spread([100 * r['loss'] for r in lat], '{:.3f}')} |")
+if w1 and w2:
+    print(f"| 1 worker: CPU-s per million forwarded | {spread([r['cpuSecondsPerMillionForwarded'] for r in w1], '{:.2f}')} |")
+    print(f"| 2 workers: CPU-s per million forwarded | {spread([r['cpuSecondsPerMillionForwarded'] for r in w2], '{:.2f}')} |")
+    print(f"| 2 workers: busiest worker's share of the CPU time | {spread([max(r['workerCpuSeconds']) / sum(r['workerCpuSeconds']) for r in w2], '{:.2f}')} |")
+try:
+    m1, m2 = json.load(open(f"{out}/mem-100.json")), json.load(open(f"{out}/mem-1000.json"))
+    n = m2["consumerObjects"] - m1["consumerObjects"]
+    print(f"| memory per consumer, idle (kB, 1000 vs 100 consumers) | {(m2['rssIdleKb'] - m1['rssIdleKb']) / n:.1f} |")
+    print(f"| memory per consumer after 30 s of video (kB) | {(m2['rssEndKb'] - m1['rssEndKb']) / n:.1f} |")
+except (OSError, KeyError):
+    pass
+try:
+    total = int(open(f"{out}/callgrind-total.txt").read().split()[0])
+    cg = json.load(open(f"{out}/callgrind.json"))["steps"][0]
+    print(f"| user-space instructions per forwarded packet, no SRTP (callgrind) | {total / cg['serverPacketsSent']:.0f} |")
+except (OSError, IndexError, ValueError, KeyError):
+    pass
+try:
+    fb = json.load(open(f"{out}/forward_bench.json"))
+    for b in fb["benchmarks"]:
+        print(f"| forward_bench {b['name']}: ns per forwarded packet | {1e9 / b['items_per_second']:.0f} |")
+except (OSError, KeyError):
+    pass
