@@ -120,6 +120,13 @@ void CreateWebRtcTransport(SfuServer& server, const Json& params, Reply reply) {
       });
 }
 
+// An SDES crypto-suite name given as `field`.
+StatusOr<SrtpProfile> SuiteParam(std::string_view field, std::string_view name) {
+  if (auto profile = SrtpProfileFromSdesName(name)) return *profile;
+  return InvalidParamsError(
+      field, "must be AEAD_AES_256_GCM, AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32");
+}
+
 // router.createPlainTransport: RTP/RTCP over UDP on the worker's port, optional SRTP
 // with keys exchanged over JSON-RPC (SDES-style).
 void CreatePlainTransport(SfuServer& server, const Json& params, Reply reply) {
@@ -142,13 +149,9 @@ void CreatePlainTransport(SfuServer& server, const Json& params, Reply reply) {
   options.comedia = comedia->value_or(false);
   if (enable_srtp->value_or(false)) {
     // The default is the suite every SDES peer has (ffmpeg has no GCM).
-    auto profile = SrtpProfileFromSdesName(suite->value_or("AES_CM_128_HMAC_SHA1_80"));
-    if (!profile) {
-      return std::move(reply)(InvalidParamsError(
-          "params.srtpCryptoSuite",
-          "must be AEAD_AES_256_GCM, AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32"));
-    }
-    options.srtp = profile;
+    auto profile = SuiteParam("params.srtpCryptoSuite", suite->value_or("AES_CM_128_HMAC_SHA1_80"));
+    if (!profile.ok()) return std::move(reply)(profile.status());
+    options.srtp = *profile;
   } else if (suite->has_value()) {
     return std::move(reply)(InvalidParamsError("params.srtpCryptoSuite", "needs enableSrtp"));
   }
@@ -212,12 +215,9 @@ void PlainTransportConnect(SfuServer& server, const std::string& id, const Json&
         !srtp.contains("keyBase64") || !srtp["keyBase64"].is_string()) {
       return std::move(reply)(InvalidParamsError("params.srtpParameters", "must be {cryptoSuite, keyBase64}"));
     }
-    profile = SrtpProfileFromSdesName(srtp["cryptoSuite"].get<std::string>());
-    if (!profile) {
-      return std::move(reply)(InvalidParamsError(
-          "params.srtpParameters.cryptoSuite",
-          "must be AEAD_AES_256_GCM, AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32"));
-    }
+    auto suite = SuiteParam("params.srtpParameters.cryptoSuite", srtp["cryptoSuite"].get<std::string>());
+    if (!suite.ok()) return std::move(reply)(suite.status());
+    profile = *suite;
     if (!absl::Base64Unescape(srtp["keyBase64"].get<std::string>(), &key)) {
       return std::move(reply)(InvalidParamsError("params.srtpParameters.keyBase64", "is not base64"));
     }

@@ -154,7 +154,6 @@ struct Sink {
   std::string transport_id;
   std::unique_ptr<SrtpSession> srtp;
   uint32_t video_ssrc = 0, audio_ssrc = 0;
-  uint64_t received = 0;
 };
 
 struct Window {
@@ -372,7 +371,6 @@ void Generator::Receive(Sink& sink, Window& w, int64_t measure_from) {
       bool rtcp = rx_msgs_[i].msg_len >= 2 && rx_buf_[i][1] >= 192 && rx_buf_[i][1] <= 223;
       ++(rtcp ? w.other : w.received);
     }
-    sink.received += static_cast<uint64_t>(n);
     if (sink.probe) {
       for (int i = 0; i < n; ++i) {
         int64_t arrival = 0;
