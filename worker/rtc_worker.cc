@@ -272,7 +272,7 @@ Status RtcWorker::Start() {
   if (!dtls_context_) return absl::InternalError("DTLS context setup failed");
   auto address = SocketAddress::FromIp(config_.listen_ip, static_cast<uint16_t>(config_.port));
   if (!address) return InvalidParamsError("rtc-listen", "not an IP address");
-  auto socket = UdpSocket::Bind(loop_, *address, *this);
+  auto socket = UdpSocket::Bind(loop_, *address, *this, 16 << 20, config_.udp_gso);
   if (!socket.ok()) return socket.status();
   socket_ = std::move(*socket);
   // ICE-TCP on the same port number when one is configured.
@@ -320,7 +320,9 @@ nlohmann::json RtcWorker::Dump() const {
     j["udp"] = {{"localAddress", socket_->local_address().ToString()},
                 {"packetsReceived", c.packets_received}, {"packetsSent", c.packets_sent},
                 {"receiveBatches", c.receive_batches}, {"sendBatches", c.send_batches},
-                {"sendDropped", c.send_dropped}};
+                {"sendDropped", c.send_dropped}, {"sendErrors", c.send_errors},
+                {"gso", socket_->gso()}, {"gsoMessages", c.gso_messages},
+                {"gsoPackets", c.gso_packets}};
   }
   if (tcp_) {
     const auto& c = tcp_->counters();

@@ -33,6 +33,7 @@ struct RtcConfig {
   std::string announced_address;  // Empty: listen_ip.
   TimeDelta consent_timeout = TimeDelta::Seconds(30);
   TimeDelta keyframe_request_delay = TimeDelta::Seconds(1);
+  bool udp_gso = true;
 };
 
 struct IceCandidateInfo {

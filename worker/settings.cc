@@ -183,6 +183,19 @@ const SettingDef kSettings[] = {
        return absl::OkStatus();
      },
      [](const Settings& s) { return StrCat(s.consent_timeout_s); }},
+    {"udp-gso", "on|off",
+     "send runs of equal-sized packets to one peer as one UDP GSO message (Linux >= 4.18)",
+     [](Settings& s, std::string_view v) -> Status {
+       if (v == "on" || v == "true") {
+         s.udp_gso = true;
+       } else if (v == "off" || v == "false") {
+         s.udp_gso = false;
+       } else {
+         return Why("expected on or off");
+       }
+       return absl::OkStatus();
+     },
+     [](const Settings& s) { return std::string(s.udp_gso ? "on" : "off"); }},
     {"dtls-cert", "FILE", "PEM certificate for DTLS (default: a fresh ECDSA P-256 one)",
      [](Settings& s, std::string_view v) -> Status {
        s.dtls_cert = std::string(v);

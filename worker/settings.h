@@ -38,6 +38,7 @@ struct Settings {
   int rtc_port = 40000;                  // Worker i uses rtc_port + i; 0: any free port.
   std::string announced_address;         // What candidates carry; empty: rtc_listen.
   int consent_timeout_s = 30;            // RFC 7675; 0 disables.
+  bool udp_gso = true;                   // UDP_SEGMENT sends where the kernel allows.
   std::string dtls_cert;                 // PEM files; empty: a fresh certificate.
   std::string dtls_key;
   // HTTP (WHIP).

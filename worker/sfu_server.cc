@@ -88,6 +88,7 @@ Status SfuServer::Start() {
     config.port = settings_.rtc_port == 0 ? 0 : settings_.rtc_port + index;
     config.announced_address = settings_.announced_address;
     config.consent_timeout = TimeDelta::Seconds(settings_.consent_timeout_s);
+    config.udp_gso = settings_.udp_gso;
     const DtlsCertificate* cert = &*certificate_;
     auto factory = [this, config, cert](uv_loop_t* loop, int id) -> StatusOr<std::unique_ptr<WorkerService>> {
       auto notify = [this](std::string method, nlohmann::json params) {

@@ -61,6 +61,7 @@ struct Options {
   bool read_sinks = true;  // false: like the speed-of-light forwarder, only probes are read.
   std::vector<int> server_cpus = {1};
   std::vector<int> load_cpus = {0};
+  std::vector<std::string> server_args;  // More sfu flags (--server-arg).
   std::string json_out;
 };
 
@@ -195,8 +196,9 @@ class Generator {
 
 void Generator::Setup() {
   auto profile = ProfileOf(o_.srtp);
-  sfu_ = std::make_unique<SfuChild>(o_.sfu, std::vector<std::string>{"--workers", std::to_string(o_.workers)},
-                                    o_.server_cpus);
+  std::vector<std::string> args = {"--workers", std::to_string(o_.workers)};
+  args.insert(args.end(), o_.server_args.begin(), o_.server_args.end());
+  sfu_ = std::make_unique<SfuChild>(o_.sfu, args, o_.server_cpus);
   sfu_->WaitRunning();
   rss_start_kb_ = sfu_->RssKb();
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
@@ -409,7 +411,7 @@ Window Generator::RunWindow(double rate, double warmup, double seconds) {
     // Staggered, so the sources' frames do not all land at once.
     s->next_frame_ns = start + frame_ns * s->index / static_cast<int64_t>(sources_.size());
     s->next_audio_ns = start + audio_ns * s->index / static_cast<int64_t>(sources_.size());
-    s->frames = 0;  // Each window opens with a keyframe.
+    s->frames = 0;
     s->sent = 0;
   }
   epoll_event events[256];
@@ -421,8 +423,10 @@ Window Generator::RunWindow(double rate, double warmup, double seconds) {
       for (auto& sp : sources_) {
         Source& s = *sp;
         while (s.next_frame_ns <= now) {
-          // A keyframe every 3 s, three times a delta frame.
-          bool key = s.frames % 90 == 0;
+          // A keyframe every 3 s, three times a delta frame. Each window opens with one
+          // (in its warm-up); after that the sources' keyframes are spread over the 3 s, as
+          // independent publishers' are, not all in the same frame interval.
+          bool key = s.frames == 0 || (s.frames + s.index * 90 / sources_.size()) % 90 == 0;
           s.frame_credit += video_pps_per_source_ / 30.0 * (key ? 3.0 : 1.0);
           int packets = std::max(1, static_cast<int>(s.frame_credit));
           s.frame_credit -= packets;
@@ -622,6 +626,7 @@ Drives sfu (started as a child, JSON-RPC over stdio) with plain RTP transports.
                           as in ../shared/bench/fwdbench.c (loss from the server's counters)
   --server-cpus LIST      CPUs for sfu (default 1; "any")
   --load-cpus LIST        CPUs for the generator (default 0; "any")
+  --server-arg ARG        one more sfu argument (repeat: --server-arg --udp-gso --server-arg off)
   --json FILE             the report as JSON
 )");
 }
@@ -688,6 +693,8 @@ Options Parse(int argc, char** argv) {
       o.read_sinks = v == "read";
     } else if (a == "--load-cpus") {
       o.load_cpus = ParseCpus(value());
+    } else if (a == "--server-arg") {
+      o.server_args.push_back(value());
     } else if (a == "--json") {
       o.json_out = value();
     } else {

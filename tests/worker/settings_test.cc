@@ -154,6 +154,21 @@ TEST_F(SettingsTest, WildcardRtcListenNeedsAnAnnouncedAddress) {
   EXPECT_THAT(Error({"--rtc-port", "70000"}), HasSubstr("--rtc-port"));
 }
 
+TEST_F(SettingsTest, UdpGsoIsOnByDefaultAndCanBeTurnedOff) {
+  auto r = Parse({});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->settings.udp_gso);
+  EXPECT_EQ(DescribeSettings(r->settings)["udp-gso"], "on");
+  r = Parse({"--udp-gso", "off"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->settings.udp_gso);
+  files_["f.json"] = R"({"udp-gso": false})";
+  r = Parse({"--config", "f.json"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->settings.udp_gso);
+  EXPECT_THAT(Error({"--udp-gso", "maybe"}), HasSubstr("invalid --udp-gso \"maybe\": expected on or off"));
+}
+
 TEST_F(SettingsTest, NonLoopbackListenNeedsAToken) {
   EXPECT_THAT(Error({"--control-listen", "0.0.0.0:8090"}), HasSubstr("needs a token"));
   EXPECT_THAT(Error({"--control-listen", "[::]:8090"}), HasSubstr("needs a token"));
