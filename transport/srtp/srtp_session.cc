@@ -6,6 +6,7 @@
 
 #include <bitset>
 #include <cstring>
+#include <utility>
 
 #include "base/byte_writer.h"
 #include "base/str_cat.h"
@@ -116,16 +117,25 @@ void Accept(int64_t& highest, Window& window, int64_t index) {
 
 }  // namespace
 
+// The session keys of RTP or of RTCP. The OpenSSL contexts (about 1 kB each) are keyed on
+// first use, so a session that only seals, or only opens, or never sees RTCP, holds only
+// what it uses: a subscriber's transport needs 3 of the 8 a full pair of sessions could.
 struct SrtpSession::Keys {
+  bool aead = false;
+  size_t key_len = 0;
+  uint8_t session_key[32] = {};
+  uint8_t auth_key[kHmacKeyLen] = {};
+  uint8_t salt[16] = {};              // Session salt, zero-padded to 16 bytes.
   EVP_CIPHER_CTX* encrypt = nullptr;  // AES-CTR, or AES-GCM keyed for sealing.
   EVP_CIPHER_CTX* decrypt = nullptr;  // AES-GCM keyed for opening (unused for CTR).
   EVP_MAC_CTX* hmac = nullptr;        // HMAC-SHA1 (CM profiles).
-  uint8_t salt[16] = {};              // Session salt, zero-padded to 16 bytes.
 
   ~Keys() {
     EVP_CIPHER_CTX_free(encrypt);
     EVP_CIPHER_CTX_free(decrypt);
     EVP_MAC_CTX_free(hmac);
+    OPENSSL_cleanse(session_key, sizeof(session_key));
+    OPENSSL_cleanse(auth_key, sizeof(auth_key));
     OPENSSL_cleanse(salt, sizeof(salt));
   }
 
@@ -133,81 +143,106 @@ struct SrtpSession::Keys {
                                     std::span<const uint8_t> master_salt, uint8_t enc_label,
                                     uint8_t auth_label, uint8_t salt_label) {
     auto k = std::make_unique<Keys>();
-    size_t key_len = master_key.size();
-    uint8_t session_key[32];
-    uint8_t auth_key[kHmacKeyLen];
+    k->aead = aead;
+    k->key_len = master_key.size();
     size_t salt_len = aead ? kGcmSaltLen : kCmSaltLen;
-    bool ok = Derive(master_key, master_salt, enc_label, {session_key, key_len}) &&
-              Derive(master_key, master_salt, salt_label, {k->salt, salt_len});
-    if (ok && aead) {
-      k->encrypt = EVP_CIPHER_CTX_new();
-      k->decrypt = EVP_CIPHER_CTX_new();
-      ok = k->encrypt && k->decrypt &&
-           EVP_EncryptInit_ex(k->encrypt, GcmCipher(key_len), nullptr, session_key, nullptr) == 1 &&
-           EVP_DecryptInit_ex(k->decrypt, GcmCipher(key_len), nullptr, session_key, nullptr) == 1;
-    } else if (ok) {
+    bool ok = Derive(master_key, master_salt, enc_label, {k->session_key, k->key_len}) &&
+              Derive(master_key, master_salt, salt_label, {k->salt, salt_len}) &&
+              (aead || Derive(master_key, master_salt, auth_label, {k->auth_key, kHmacKeyLen}));
+    return ok ? std::move(k) : nullptr;
+  }
+
+  // The keyed contexts, made on first use (null if OpenSSL fails).
+  EVP_CIPHER_CTX* Encrypt() {
+    if (!encrypt) {
+      encrypt = EVP_CIPHER_CTX_new();
+      const EVP_CIPHER* cipher = aead ? GcmCipher(key_len) : CtrCipher(key_len);
+      if (encrypt && EVP_EncryptInit_ex(encrypt, cipher, nullptr, session_key, nullptr) != 1) {
+        EVP_CIPHER_CTX_free(std::exchange(encrypt, nullptr));
+      }
+    }
+    return encrypt;
+  }
+  EVP_CIPHER_CTX* Decrypt() {
+    if (!decrypt) {
+      decrypt = EVP_CIPHER_CTX_new();
+      if (decrypt && EVP_DecryptInit_ex(decrypt, GcmCipher(key_len), nullptr, session_key, nullptr) != 1) {
+        EVP_CIPHER_CTX_free(std::exchange(decrypt, nullptr));
+      }
+    }
+    return decrypt;
+  }
+  EVP_MAC_CTX* Mac() {
+    if (!hmac) {
       static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
       char digest[] = "SHA1";
       OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                              OSSL_PARAM_construct_end()};
-      k->encrypt = EVP_CIPHER_CTX_new();
-      k->hmac = mac ? EVP_MAC_CTX_new(mac) : nullptr;
-      ok = k->encrypt && k->hmac &&
-           Derive(master_key, master_salt, auth_label, {auth_key, kHmacKeyLen}) &&
-           EVP_EncryptInit_ex(k->encrypt, CtrCipher(key_len), nullptr, session_key, nullptr) == 1 &&
-           EVP_MAC_init(k->hmac, auth_key, kHmacKeyLen, params) == 1;
+      hmac = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+      if (hmac && EVP_MAC_init(hmac, auth_key, kHmacKeyLen, params) != 1) {
+        EVP_MAC_CTX_free(std::exchange(hmac, nullptr));
+      }
     }
-    OPENSSL_cleanse(session_key, sizeof(session_key));
-    OPENSSL_cleanse(auth_key, sizeof(auth_key));
-    return ok ? std::move(k) : nullptr;
+    return hmac;
   }
 
   // AES-CM: XOR the keystream for `iv` into data.
   bool Ctr(const uint8_t iv[16], std::span<uint8_t> data) {
+    EVP_CIPHER_CTX* ctx = Encrypt();
     int n = 0;
-    return EVP_EncryptInit_ex(encrypt, nullptr, nullptr, nullptr, iv) == 1 &&
-           EVP_EncryptUpdate(encrypt, data.data(), &n, data.data(), static_cast<int>(data.size())) == 1;
+    return ctx && EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, iv) == 1 &&
+           EVP_EncryptUpdate(ctx, data.data(), &n, data.data(), static_cast<int>(data.size())) == 1;
   }
 
   // HMAC-SHA1 of a || b, truncated into `tag`.
   bool Hmac(std::span<const uint8_t> a, std::span<const uint8_t> b, std::span<uint8_t> tag) {
     uint8_t full[20];
     size_t n = 0;
-    bool ok = EVP_MAC_init(hmac, nullptr, 0, nullptr) == 1 &&
-              EVP_MAC_update(hmac, a.data(), a.size()) == 1 &&
-              (b.empty() || EVP_MAC_update(hmac, b.data(), b.size()) == 1) &&
-              EVP_MAC_final(hmac, full, &n, sizeof(full)) == 1;
+    EVP_MAC_CTX* ctx = Mac();
+    bool ok = ctx && EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 &&
+              EVP_MAC_update(ctx, a.data(), a.size()) == 1 &&
+              (b.empty() || EVP_MAC_update(ctx, b.data(), b.size()) == 1) &&
+              EVP_MAC_final(ctx, full, &n, sizeof(full)) == 1;
     if (ok) std::memcpy(tag.data(), full, tag.size());
     return ok;
+  }
+
+  // Gets or sets the GCM tag through the provider's parameters directly: OpenSSL 3's
+  // EVP_CIPHER_CTX_ctrl translates every call into the same parameter with more work.
+  static bool TagParam(EVP_CIPHER_CTX* ctx, uint8_t* tag, bool set) {
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, kGcmTagLen),
+                           OSSL_PARAM_construct_end()};
+    return (set ? EVP_CIPHER_CTX_set_params(ctx, params) : EVP_CIPHER_CTX_get_params(ctx, params)) == 1;
   }
 
   // AES-GCM seal: encrypts `data` in place and writes the tag.
   bool Seal(const uint8_t iv[12], std::span<const uint8_t> aad1, std::span<const uint8_t> aad2,
             std::span<uint8_t> data, uint8_t* tag) {
+    EVP_CIPHER_CTX* ctx = Encrypt();
     int n = 0;
-    return EVP_EncryptInit_ex(encrypt, nullptr, nullptr, nullptr, iv) == 1 &&
-           EVP_EncryptUpdate(encrypt, nullptr, &n, aad1.data(), static_cast<int>(aad1.size())) == 1 &&
-           (aad2.empty() || EVP_EncryptUpdate(encrypt, nullptr, &n, aad2.data(),
+    return ctx && EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, iv) == 1 &&
+           EVP_EncryptUpdate(ctx, nullptr, &n, aad1.data(), static_cast<int>(aad1.size())) == 1 &&
+           (aad2.empty() || EVP_EncryptUpdate(ctx, nullptr, &n, aad2.data(),
                                               static_cast<int>(aad2.size())) == 1) &&
-           (data.empty() || EVP_EncryptUpdate(encrypt, data.data(), &n, data.data(),
+           (data.empty() || EVP_EncryptUpdate(ctx, data.data(), &n, data.data(),
                                               static_cast<int>(data.size())) == 1) &&
-           EVP_EncryptFinal_ex(encrypt, data.data() + data.size(), &n) == 1 &&
-           EVP_CIPHER_CTX_ctrl(encrypt, EVP_CTRL_GCM_GET_TAG, kGcmTagLen, tag) == 1;
+           EVP_EncryptFinal_ex(ctx, data.data() + data.size(), &n) == 1 &&
+           TagParam(ctx, tag, /*set=*/false);
   }
 
   // AES-GCM open: decrypts `data` in place; false if the tag does not verify.
   bool Open(const uint8_t iv[12], std::span<const uint8_t> aad1, std::span<const uint8_t> aad2,
             std::span<uint8_t> data, const uint8_t* tag) {
+    EVP_CIPHER_CTX* ctx = Decrypt();
     int n = 0;
-    return EVP_DecryptInit_ex(decrypt, nullptr, nullptr, nullptr, iv) == 1 &&
-           EVP_DecryptUpdate(decrypt, nullptr, &n, aad1.data(), static_cast<int>(aad1.size())) == 1 &&
-           (aad2.empty() || EVP_DecryptUpdate(decrypt, nullptr, &n, aad2.data(),
+    return ctx && EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, iv) == 1 &&
+           EVP_DecryptUpdate(ctx, nullptr, &n, aad1.data(), static_cast<int>(aad1.size())) == 1 &&
+           (aad2.empty() || EVP_DecryptUpdate(ctx, nullptr, &n, aad2.data(),
                                               static_cast<int>(aad2.size())) == 1) &&
-           (data.empty() || EVP_DecryptUpdate(decrypt, data.data(), &n, data.data(),
+           (data.empty() || EVP_DecryptUpdate(ctx, data.data(), &n, data.data(),
                                               static_cast<int>(data.size())) == 1) &&
-           EVP_CIPHER_CTX_ctrl(decrypt, EVP_CTRL_GCM_SET_TAG, kGcmTagLen,
-                               const_cast<uint8_t*>(tag)) == 1 &&
-           EVP_DecryptFinal_ex(decrypt, data.data() + data.size(), &n) == 1;
+           TagParam(ctx, const_cast<uint8_t*>(tag), /*set=*/true) &&
+           EVP_DecryptFinal_ex(ctx, data.data() + data.size(), &n) == 1;
   }
 };
 
