@@ -24,6 +24,10 @@ class RtpEndpoint;
 struct RouterOptions {
   ProducerOptions producer;
   MediaClock clock;
+  // RFC 3550 section 6.3.1: each endpoint's next report comes after a random 0.5-1.5 times
+  // RtpEndpoint::kReportInterval, so endpoints made together do not all report (and load
+  // the worker) in the same instant. Off: exactly kReportInterval (tests of timing).
+  bool randomize_report_interval = true;
 };
 
 class Router {
@@ -53,6 +57,7 @@ class Router {
 
   const std::string& id() const { return id_; }
   const MediaClock& clock() const { return options_.clock; }
+  const RouterOptions& options() const { return options_; }
 
   StatusOr<Producer*> Produce(RtpEndpoint& endpoint, std::string id, ProducerParams params);
   // A consumer of `producer_id` sent on `endpoint`; a video consumer asks for a keyframe.

@@ -12,7 +12,11 @@
 namespace sfu {
 
 RtpEndpoint::RtpEndpoint(Router& router, PacketSink& sink, uint32_t rtcp_ssrc, std::string cname)
-    : router_(router), sink_(sink), rtcp_ssrc_(rtcp_ssrc), cname_(std::move(cname)) {}
+    : router_(router),
+      sink_(sink),
+      rtcp_ssrc_(rtcp_ssrc),
+      cname_(std::move(cname)),
+      report_random_((rtcp_ssrc * 2654435761u) | 1) {}
 
 RtpEndpoint::~RtpEndpoint() = default;
 
@@ -178,10 +182,18 @@ void RtpEndpoint::SetConnected(bool connected, Timestamp now) {
 
 void RtpEndpoint::OnTimer(Timestamp now) {
   for (Producer* p : producers_) p->OnTimer(now);
-  if (!next_report_) next_report_ = now + kReportInterval;
-  if (now < *next_report_) return;
-  next_report_ = now + kReportInterval;
-  SendReports(now);
+  if (next_report_ && now < *next_report_) return;
+  bool report = next_report_.has_value();  // The first call only arms the timer.
+  TimeDelta interval = kReportInterval;
+  if (router_.options().randomize_report_interval) {
+    report_random_ ^= report_random_ << 13;
+    report_random_ ^= report_random_ >> 17;
+    report_random_ ^= report_random_ << 5;
+    // 0.5 to 1.5 times the interval, in 1/1024 steps.
+    interval = TimeDelta::Micros(kReportInterval.us() / 2 + kReportInterval.us() * (report_random_ & 1023) / 1024);
+  }
+  next_report_ = now + interval;
+  if (report) SendReports(now);
 }
 
 void RtpEndpoint::Flush(size_t& len) {

@@ -103,6 +103,7 @@ class RtpEndpoint {
   std::vector<Consumer*> consumers_;
   absl::flat_hash_map<uint32_t, Consumer*> consumer_by_ssrc_;
   std::optional<Timestamp> next_report_;
+  uint32_t report_random_;  // xorshift32 state for the report interval, seeded by the SSRC.
   bool connected_ = true;
   uint32_t max_outgoing_bitrate_ = 0;
   uint32_t max_incoming_bitrate_ = 0;

@@ -227,6 +227,7 @@ class RecordingObserver : public Router::Observer {
 RouterOptions Options() {
   RouterOptions o;
   o.clock.unix_minus_monotonic_us = kUnixMinusMonotonicUs;
+  o.randomize_report_interval = false;  // The tests below count reports at exact times.
   return o;
 }
 
@@ -1569,6 +1570,46 @@ TEST_F(RouterTest, IncomingBitrateCapRembTooBigForTheReportGoesInItsOwnCompound)
   EXPECT_EQ(rembs[0].bitrate_bps, 2'000'000u);
   EXPECT_EQ(std::vector<uint32_t>(rembs[0].ssrcs.begin(), rembs[0].ssrcs.end()), ssrcs);
   EXPECT_EQ(pub_.counters().remb_sent, 1u);
+}
+
+TEST(RtcpIntervalTest, ReportIntervalsAreRandomizedPerEndpoint) {
+  // RFC 3550 section 6.3.1: 0.5 to 1.5 times the interval, so endpoints made in the same
+  // instant drift apart instead of all reporting in the same timer tick.
+  Router router("r", RouterOptions{});
+  FakeSink sink_a, sink_b;
+  RtpEndpoint a(router, sink_a, 0x1111, "a");
+  RtpEndpoint b(router, sink_b, 0x2222, "b");
+  ProducerParams params_b = VideoProducerParams();
+  params_b.encodings = {{kSsrc + 10, kRtxSsrc + 10, ""}};
+  ASSERT_TRUE(router.Produce(a, "pa", VideoProducerParams()).ok());
+  ASSERT_TRUE(router.Produce(b, "pb", params_b).ok());
+  a.SetMaxIncomingBitrate(500'000);  // A report (RR + REMB) even with no media.
+  b.SetMaxIncomingBitrate(500'000);
+  std::vector<int64_t> times_a, times_b;
+  for (int64_t ms = 0; ms <= 60'000; ms += 20) {
+    size_t before_a = sink_a.rtcp.size(), before_b = sink_b.rtcp.size();
+    a.OnTimer(T(ms));
+    b.OnTimer(T(ms));
+    if (sink_a.rtcp.size() > before_a) times_a.push_back(ms);
+    if (sink_b.rtcp.size() > before_b) times_b.push_back(ms);
+  }
+  for (const auto* times : {&times_a, &times_b}) {
+    // About one a second on average; every gap within [0.5, 1.5] s (20 ms ticks).
+    EXPECT_GT(times->size(), 50u);
+    EXPECT_LT(times->size(), 70u);
+    int64_t shortest = 10'000, longest = 0;
+    for (size_t i = 1; i < times->size(); ++i) {
+      shortest = std::min(shortest, (*times)[i] - (*times)[i - 1]);
+      longest = std::max(longest, (*times)[i] - (*times)[i - 1]);
+    }
+    EXPECT_GE(shortest, 500);
+    EXPECT_LE(longest, 1520);
+    EXPECT_LT(shortest, 800);  // Spread, not a constant interval.
+    EXPECT_GT(longest, 1200);
+  }
+  EXPECT_NE(times_a, times_b);
+  router.CloseEndpoint(a);
+  router.CloseEndpoint(b);
 }
 
 }  // namespace
