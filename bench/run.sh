@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/performance.md with one command, from a release build:
-#   bench/run.sh [RUNS]        (default 5 runs of each; about 12 minutes on 2 cores)
+#   bench/run.sh [RUNS]        (default 5 runs of each; about 20 minutes on 2 cores)
 # Pins the server to CPU 1 and the generator to CPU 0 (2 cores needed). Every run stops
 # by itself. Results: build/bench/*.json and the summary table on stdout.
 set -euo pipefail
@@ -24,6 +24,9 @@ for i in $(seq "$RUNS"); do
   # sfu, fan-out 10, 50 producers: the highest rate with loss <= 0.1%, sinks as fwdbench's.
   load --sinks drop --rate 12000 --step --step-factor 1.12 --duration 3 --json "$out/step-gcm-$i.json" >/dev/null
   load --sinks drop --srtp none --rate 12000 --step --step-factor 1.12 --duration 3 --json "$out/step-none-$i.json" >/dev/null
+  # The same GCM run with UDP GSO off: one sendmmsg entry per datagram.
+  load --sinks drop --rate 12000 --step --step-factor 1.12 --duration 3 --server-arg --udp-gso --server-arg off \
+    --json "$out/step-nogso-$i.json" >/dev/null
   # Every sink read (loss counted at the sinks), at a fixed rate.
   load --sinks read --rate 12000 --duration 3 --json "$out/read-gcm-$i.json" >/dev/null
 done

@@ -43,6 +43,7 @@ def runs(pattern):
 gcm_fwd, plain_fwd = fwd("fwd-gcm-*.txt"), fwd("fwd-plain-*.txt")
 gcm_clean, gcm_cpu = steps("step-gcm-*.json")
 none_clean, none_cpu = steps("step-none-*.json")
+nogso_clean, nogso_cpu = steps("step-nogso-*.json")
 read = runs("read-gcm-*.json")
 lat = runs("latency-*.json")
 w1, w2 = runs("workers1-*.json"), runs("workers2-*.json")
@@ -58,6 +59,8 @@ print(f"| sfu no SRTP, highest clean rate | {spread(none_clean)} |")
 print(f"| sfu no SRTP, forwarded per worker CPU-second | {spread(none_cpu)} |")
 if plain_fwd and none_cpu:
     print(f"| ratio to fwdbench no crypto | {statistics.median(none_cpu) / statistics.median(plain_fwd):.2f} |")
+print(f"| sfu GCM with --udp-gso off, highest clean rate | {spread(nogso_clean)} |")
+print(f"| sfu GCM with --udp-gso off, forwarded per worker CPU-second | {spread(nogso_cpu)} |")
 print(f"| sfu GCM, every sink read: forwarded per worker CPU-second | {spread([1e6 / r['cpuSecondsPerMillionForwarded'] for r in read])} |")
 print(f"| sfu GCM, every sink read: loss % | {spread([100 * r['loss'] for r in read], '{:.3f}')} |")
 if lat:
