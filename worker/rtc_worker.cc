@@ -266,7 +266,11 @@ RtcWorker::RtcWorker(uv_loop_t* loop, int worker_id, RtcConfig config,
   if (ctx.ok()) dtls_context_ = std::move(*ctx);
 }
 
-RtcWorker::~RtcWorker() = default;
+RtcWorker::~RtcWorker() {
+  // Routers first: tearing one down detaches its producers and consumers from their
+  // transports' endpoints, which must still be there.
+  routers_.clear();
+}
 
 Status RtcWorker::Start() {
   if (!dtls_context_) return absl::InternalError("DTLS context setup failed");

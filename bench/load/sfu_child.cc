@@ -71,7 +71,15 @@ SfuChild::~SfuChild() {
   // End of input shuts the server down; a bounded wait, then SIGKILL.
   if (to_child_ >= 0) close(to_child_);
   for (int i = 0; i < 50; ++i) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      // A server that crashes on the way out is a finding, not noise.
+      if (WIFSIGNALED(status)) {
+        std::fprintf(stderr, "sfu-load: sfu (pid %d) died of signal %d while shutting down\n", pid_,
+                     WTERMSIG(status));
+      } else if (WEXITSTATUS(status) != 0) {
+        std::fprintf(stderr, "sfu-load: sfu (pid %d) exited with status %d\n", pid_, WEXITSTATUS(status));
+      }
       pid_ = -1;
       break;
     }

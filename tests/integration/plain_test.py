@@ -102,6 +102,22 @@ class PlainTransportTest(unittest.TestCase):
         self.assertNotIn("srtpParameters", self.ok("transport.dump", {"transportId": tid}))
 
     @unittest.skipUnless(FFMPEG, "needs ffmpeg (scripts/bootstrap.sh installs it)")
+    def test_shutdown_with_everything_open(self):
+        # Routers, transports, producers and consumers still open at shutdown: the worker
+        # tears them down in order (this was a use-after-free, caught under ASan, that
+        # glibc reported as a double free when sfu-load ended its runs).
+        pub = self.ok("router.createPlainTransport", {"routerId": self.router, "comedia": True})
+        producer = self.ok("transport.produce", {"transportId": pub["transportId"], "kind": "video",
+                                                 "rtpParameters": VP8})["producerId"]
+        for i in range(3):
+            sub = self.ok("router.createPlainTransport", {"routerId": self.router})
+            self.ok("transport.connect", {"transportId": sub["transportId"], "ip": "127.0.0.1", "port": 9 + i})
+            self.ok("transport.consume", {"transportId": sub["transportId"], "producerId": producer,
+                                          "rtpCapabilities": RECEIVER_CAPS})
+        self.ok("router.create", {})  # And an empty router.
+        self.sfu.signal()
+        self.assertEqual(self.sfu.wait(), 0, self.sfu.stderr[-3000:])
+
     def test_ffmpeg_in_and_out_over_srtp(self):
         # Publisher side: comedia, SRTP; ffmpeg's sending key is ours to choose.
         pub = self.ok("router.createPlainTransport", {"routerId": self.router, "comedia": True, "enableSrtp": True})
