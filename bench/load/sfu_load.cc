@@ -26,6 +26,7 @@
 
 #include "absl/strings/escaping.h"
 #include "bench/load/sfu_child.h"
+#include "bench/load/webrtc_join.h"
 #include "nlohmann/json.hpp"
 #include "transport/plain_transport.h"
 #include "transport/srtp/srtp_session.h"
@@ -62,6 +63,8 @@ struct Options {
   std::vector<int> server_cpus = {1};
   std::vector<int> load_cpus = {0};
   std::vector<std::string> server_args;  // More sfu flags (--server-arg).
+  int webrtc = 0;                        // WebRTC join mode: this many transports.
+  int join_batch = 100;
   std::string json_out;
 };
 
@@ -626,6 +629,9 @@ Drives sfu (started as a child, JSON-RPC over stdio) with plain RTP transports.
                           as in ../shared/bench/fwdbench.c (loss from the server's counters)
   --server-cpus LIST      CPUs for sfu (default 1; "any")
   --load-cpus LIST        CPUs for the generator (default 0; "any")
+  --webrtc N              WebRTC mode instead: join N WebRTC transports (ICE, DTLS, SRTP keys
+                          through the project's own stack as the client), --join-batch at a
+                          time (default 100); reports joins/s, step times, memory per transport
   --server-arg ARG        one more sfu argument (repeat: --server-arg --udp-gso --server-arg off)
   --json FILE             the report as JSON
 )");
@@ -693,6 +699,10 @@ Options Parse(int argc, char** argv) {
       o.read_sinks = v == "read";
     } else if (a == "--load-cpus") {
       o.load_cpus = ParseCpus(value());
+    } else if (a == "--webrtc") {
+      o.webrtc = static_cast<int>(number(1, 20000));
+    } else if (a == "--join-batch") {
+      o.join_batch = static_cast<int>(number(1, 1000));
     } else if (a == "--server-arg") {
       o.server_args.push_back(value());
     } else if (a == "--json") {
@@ -702,8 +712,31 @@ Options Parse(int argc, char** argv) {
     }
   }
   long sinks = long{o.routers} * o.producers * o.consumers;
-  if (sinks > 20000) Die("at most 20000 sinks (routers x producers x consumers)");
+  if (o.webrtc == 0 && sinks > 20000) Die("at most 20000 sinks (routers x producers x consumers)");
   return o;
+}
+
+// WebRTC mode: one router, N transports joined in batches.
+int RunJoin(const Options& o) {
+  PinTo(o.load_cpus);
+  std::vector<std::string> args = {"--workers", std::to_string(o.workers)};
+  args.insert(args.end(), o.server_args.begin(), o.server_args.end());
+  SfuChild sfu(o.sfu, args, o.server_cpus);
+  sfu.WaitRunning();
+  JoinOptions jo;
+  jo.transports = o.webrtc;
+  jo.batch = o.join_batch;
+  jo.router_id = sfu.Call("router.create", Json::object())["routerId"].get<std::string>();
+  std::printf("sfu-load: %d WebRTC transports joined %d at a time, server on CPU %s, generator on CPU %s\n",
+              o.webrtc, o.join_batch, o.server_cpus.empty() ? "any" : std::to_string(o.server_cpus[0]).c_str(),
+              o.load_cpus.empty() ? "any" : std::to_string(o.load_cpus[0]).c_str());
+  Json report = RunWebRtcJoin(sfu, jo);
+  report["options"] = {{"workers", o.workers}, {"webrtc", o.webrtc}, {"joinBatch", o.join_batch}};
+  if (!o.json_out.empty()) {
+    std::ofstream f(o.json_out);
+    f << report.dump(2) << "\n";
+  }
+  return report["failed"].get<int>() == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -713,5 +746,6 @@ int main(int argc, char** argv) {
   sfu::load::Options o = sfu::load::Parse(argc, argv);
   // Every run ends by itself: a watchdog well past the longest step sequence.
   alarm(900);
+  if (o.webrtc > 0) return sfu::load::RunJoin(o);
   return sfu::load::Generator(std::move(o)).Run();
 }

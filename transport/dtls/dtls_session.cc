@@ -83,6 +83,9 @@ StatusOr<std::unique_ptr<DtlsContext>> DtlsContext::Create(const DtlsCertificate
   SSL_CTX* ctx = c->ctx_.get();
   if (!ctx) return absl::InternalError(StrCat("DTLS: ", OpenSslError()));
   SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
+  // A DTLS record never spans datagrams, and no datagram we send or read exceeds 2 kB:
+  // the write buffer sized for 2 kB records instead of 16 kB saves ~14 kB per transport.
+  SSL_CTX_set_max_send_fragment(ctx, 2048);
   if (SSL_CTX_use_certificate(ctx, certificate.cert()) != 1 ||
       SSL_CTX_use_PrivateKey(ctx, certificate.key()) != 1) {
     return absl::InternalError(StrCat("DTLS: certificate: ", OpenSslError()));
