@@ -54,6 +54,10 @@ done
 # Memory: the RSS difference between 100 and 1000 consumers, idle and after 30 s of video.
 load --routers 1 --producers 10 --consumers 10 --no-audio --rate 3000 --hold 30 --duration 1 --json "$out/mem-100.json" >/dev/null
 load --routers 1 --producers 10 --consumers 100 --no-audio --rate 3000 --hold 30 --duration 1 --json "$out/mem-1000.json" >/dev/null
+# WebRTC joins: 2000 transports, 100 at a time (ICE, DTLS, SRTP keys through our stack).
+for i in $(seq "$RUNS"); do
+  load --webrtc 2000 --join-batch 100 --json "$out/join-$i.json" >/dev/null
+done
 # Instructions per forwarded packet without SRTP: callgrind over the UDP read and send
 # paths of a short fixed run (deterministic).
 cat > "$out/sfu-callgrind" <<CG

@@ -72,6 +72,14 @@ if w1 and w2:
     print(f"| 1 worker: CPU-s per million forwarded | {spread([r['cpuSecondsPerMillionForwarded'] for r in w1], '{:.2f}')} |")
     print(f"| 2 workers: CPU-s per million forwarded | {spread([r['cpuSecondsPerMillionForwarded'] for r in w2], '{:.2f}')} |")
     print(f"| 2 workers: busiest worker's share of the CPU time | {spread([max(r['workerCpuSeconds']) / sum(r['workerCpuSeconds']) for r in w2], '{:.2f}')} |")
+join = [json.load(open(f)) for f in sorted(glob.glob(f"{out}/join-*.json"))]
+if join:
+    print(f"| WebRTC joins (2000 transports, 100 at a time): joins/s | {spread([j['joinsPerSecond'] for j in join])} |")
+    print(f"| ... server CPU ms per join | {spread([1000 * j['serverCpuSecondsPerJoin'] for j in join], '{:.2f}')} |")
+    print(f"| ... DTLS handshake ms, p50 / p99 | {spread([j['dtlsMs']['p50'] for j in join], '{:.1f}')} / "
+          f"{spread([j['dtlsMs']['p99'] for j in join], '{:.1f}')} |")
+    print(f"| ... server RSS per WebRTC transport (kB) | {spread([j['rssPerTransportKb'] for j in join], '{:.1f}')} |")
+    print(f"| ... failed joins | {sum(j['failed'] for j in join)} |")
 try:
     m1, m2 = json.load(open(f"{out}/mem-100.json")), json.load(open(f"{out}/mem-1000.json"))
     n = m2["consumerObjects"] - m1["consumerObjects"]
