@@ -154,7 +154,7 @@ Json RunWebRtcJoin(SfuChild& sfu, const JoinOptions& o) {
   // Every client socket stays open until the end: raise the descriptor limit to fit.
   rlimit files{};
   getrlimit(RLIMIT_NOFILE, &files);
-  files.rlim_cur = std::min<rlim_t>(files.rlim_max, static_cast<rlim_t>(o.transports) + 256);
+  files.rlim_cur = std::min<rlim_t>(files.rlim_max, std::max<rlim_t>(files.rlim_cur, static_cast<rlim_t>(o.transports) + 256));
   setrlimit(RLIMIT_NOFILE, &files);
 
   long rss_before = sfu.RssKb();

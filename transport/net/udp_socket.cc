@@ -157,9 +157,8 @@ std::span<uint8_t> UdpSocket::SendBuffer() {
 }
 
 size_t UdpSocket::BuildMessages() {
-  // Pass 1: assign each entry to a message (first_iov holds the message's first entry
-  // until pass 2). A destination's latest message takes the entry if it is still open and
-  // the entry fits; an entry shorter than the segment ends it.
+  // Pass 1: assign each entry to a message. A destination's latest message takes the
+  // entry if it is still open and the entry fits; an entry shorter than the segment ends it.
   size_t count = 0;
   if (++stamp_ == 0) {
     dest_table_.fill({});
@@ -179,7 +178,7 @@ size_t UdpSocket::BuildMessages() {
           break;
         }
         Message& latest = messages_[s.message];
-        if (SameDestination(tx_addr_[latest.first_iov], tx_addr_[i])) {
+        if (SameDestination(tx_addr_[latest.first_entry], tx_addr_[i])) {
           slot = &s;
           if (joinable && latest.open && len <= latest.segment && latest.count < kGsoMaxSegments &&
               latest.bytes + len <= kGsoMaxBytes) {
@@ -193,7 +192,7 @@ size_t UdpSocket::BuildMessages() {
       // A new message; it becomes the destination's latest, so later entries never pass
       // this one.
       m = &messages_[count];
-      *m = Message{.first_iov = static_cast<uint32_t>(i), .count = 0,
+      *m = Message{.first_entry = static_cast<uint16_t>(i), .first_iov = 0, .count = 0,
                    .segment = static_cast<uint16_t>(len), .bytes = 0, .open = joinable};
       if (slot) *slot = {stamp_, static_cast<uint16_t>(count)};
       ++count;
@@ -208,9 +207,8 @@ size_t UdpSocket::BuildMessages() {
   for (size_t m = 0; m < count; ++m) {
     Message& msg = messages_[m];
     mmsghdr& out = tx_msg_[m];
-    size_t first_entry = msg.first_iov;
-    out.msg_hdr.msg_name = &tx_addr_[first_entry];
-    out.msg_hdr.msg_namelen = tx_addr_len_[first_entry];
+    out.msg_hdr.msg_name = &tx_addr_[msg.first_entry];
+    out.msg_hdr.msg_namelen = tx_addr_len_[msg.first_entry];
     msg.first_iov = next;
     out.msg_hdr.msg_iov = &tx_iov_[next];
     out.msg_hdr.msg_iovlen = msg.count;

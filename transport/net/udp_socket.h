@@ -118,6 +118,7 @@ class UdpSocket {
 
   // Flush scratch: messages, their iovecs (grouped by message) and GSO control data.
   struct Message {
+    uint16_t first_entry = 0;  // Queue index of its first datagram (its destination).
     uint32_t first_iov = 0;
     uint16_t count = 0;
     uint16_t segment = 0;  // Size of every datagram but the last.
