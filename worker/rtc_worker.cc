@@ -90,6 +90,17 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
     if (webrtc_) webrtc_->Close();
   }
 
+  // The traffic counters both kinds of transport keep under the same names.
+  static void AddTraffic(nlohmann::json& j, const auto& c) {
+    j["rtpPacketsReceived"] = c.rtp_in;
+    j["rtcpPacketsReceived"] = c.rtcp_in;
+    j["bytesReceived"] = c.bytes_in;
+    j["rtpPacketsSent"] = c.rtp_out;
+    j["rtcpPacketsSent"] = c.rtcp_out;
+    j["bytesSent"] = c.bytes_out;
+    j["srtpAuthFailures"] = c.srtp_auth_failures;
+  }
+
   nlohmann::json Stats() const {
     RtpEndpointCounters e = endpoint_.counters();
     nlohmann::json j;
@@ -100,18 +111,12 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
           {"type", "webrtc"},
           {"iceState", ice::StateName(webrtc_->ice().state())},
           {"dtlsState", DtlsStateName(webrtc_->dtls().state())},
-          {"rtpPacketsReceived", c.rtp_in},
-          {"rtcpPacketsReceived", c.rtcp_in},
-          {"bytesReceived", c.bytes_in},
-          {"rtpPacketsSent", c.rtp_out},
-          {"rtcpPacketsSent", c.rtcp_out},
-          {"bytesSent", c.bytes_out},
-          {"srtpAuthFailures", c.srtp_auth_failures},
           {"droppedNotSelected", c.dropped_not_selected},
           {"droppedBeforeSrtp", c.dropped_before_srtp},
           {"iceChecks", webrtc_->ice().counters().requests},
           {"iceBadIntegrity", webrtc_->ice().counters().bad_integrity},
       };
+      AddTraffic(j, c);
       if (auto p = webrtc_->srtp_profile()) j["srtpCryptoSuite"] = InfoOf(*p).openssl_name;
       if (const auto& t = webrtc_->ice().selected()) j["selectedTuple"] = TupleJson(*t);
     } else {
@@ -120,16 +125,10 @@ class RtcWorker::TransportHost final : public WebRtcTransport::Sender,
           {"transportId", id_},
           {"type", "plain"},
           {"connected", plain_->connected()},
-          {"rtpPacketsReceived", c.rtp_in},
-          {"rtcpPacketsReceived", c.rtcp_in},
-          {"bytesReceived", c.bytes_in},
-          {"rtpPacketsSent", c.rtp_out},
-          {"rtcpPacketsSent", c.rtcp_out},
-          {"bytesSent", c.bytes_out},
-          {"srtpAuthFailures", c.srtp_auth_failures},
           {"droppedBeforeSrtp", c.dropped_before_keys},
           {"droppedNotConnected", c.dropped_not_connected},
       };
+      AddTraffic(j, c);
       if (plain_->options().srtp) j["srtpCryptoSuite"] = SdesSuiteName(*plain_->options().srtp);
       j["tuple"] = PlainTupleJson(plain_->remote_rtp());
       AddRtcpTuple(j);
