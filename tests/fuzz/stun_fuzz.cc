@@ -42,8 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   uint8_t out[2048];
   StunBuilder b(out, m->method(), m->message_class(), m->transaction_id());
+  // At most kMaxAttributes - 2 are copied: the parser takes no more than kMaxAttributes,
+  // and MESSAGE-INTEGRITY and FINGERPRINT follow.
+  size_t copied = 0;
   for (const auto& a : m->attributes()) {
-    if (a.type != attr::kFingerprint && a.type != attr::kMessageIntegrity) b.AddBytes(a.type, a.value);
+    if (a.type == attr::kFingerprint || a.type == attr::kMessageIntegrity) continue;
+    if (copied++ == kMaxAttributes - 2) break;
+    b.AddBytes(a.type, a.value);
   }
   b.AddMessageIntegrity(key);
   b.AddFingerprint();
