@@ -176,7 +176,7 @@ class Generator {
 
  private:
   void Setup();
-  void Emit(Source& s, bool video, int64_t now, bool first, bool last, bool key);
+  void Emit(Source& s, bool video, bool first, bool last, bool key);
   void Flush(Source& s);
   void Receive(Sink& sink, Window& w, int64_t measure_from);
   // Sends at `rate` for `seconds` (measuring after `warmup`), then drains.
@@ -326,7 +326,7 @@ void Generator::Flush(Source& s) {
   s.queued = 0;
 }
 
-void Generator::Emit(Source& s, bool video, int64_t now, bool first, bool last, bool key) {
+void Generator::Emit(Source& s, bool video, bool first, bool last, bool key) {
   if (s.queued == kBatch) Flush(s);
   uint8_t* p = s.buf[s.queued];
   size_t len = video ? kVideoPacket : kAudioPacket;
@@ -355,7 +355,9 @@ void Generator::Emit(Source& s, bool video, int64_t now, bool first, bool last, 
     }
     if (last) p[1] |= 0x80;  // Marker.
   }
-  int64_t stamp = now;
+  // The send time is read per packet: a source served late in a loop iteration must not
+  // carry the iteration's start (the time spent on earlier sources is the generator's).
+  int64_t stamp = RealtimeNs();
   std::memcpy(p + len - kStampSize, &stamp, 8);
   std::memcpy(p + len - 4, &s.index, 4);
   size_t out = len;
@@ -434,13 +436,13 @@ Window Generator::RunWindow(double rate, double warmup, double seconds) {
           int packets = std::max(1, static_cast<int>(s.frame_credit));
           s.frame_credit -= packets;
           ++s.picture_id;
-          for (int i = 0; i < packets; ++i) Emit(s, true, now, i == 0, i == packets - 1, key);
+          for (int i = 0; i < packets; ++i) Emit(s, true, i == 0, i == packets - 1, key);
           s.video_ts += 3000;
           ++s.frames;
           s.next_frame_ns += frame_ns;
         }
         while (o_.audio && s.next_audio_ns <= now) {
-          Emit(s, false, now, true, true, false);
+          Emit(s, false, true, true, false);
           s.audio_ts += 960;
           s.next_audio_ns += audio_ns;
         }
