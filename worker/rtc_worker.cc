@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <iterator>
+
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str_cat.h"
@@ -288,7 +290,7 @@ Status RtcWorker::Start() {
   tcp_ = std::move(*tcp);
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
-  uv_timer_start(&timer_, OnTimer, 20, 20);  // NACK retries and RTCP need ~20 ms.
+  uv_timer_start(&timer_, OnTimer, kTimerTickMs, kTimerTickMs);
   timer_open_ = true;
   SFU_LOG(kInfo, kWorker, "worker ", worker_id_, " RTC on UDP ", socket_->local_address().ToString(),
           " and TCP ", tcp_->local_address().ToString());
@@ -297,8 +299,23 @@ Status RtcWorker::Start() {
 
 void RtcWorker::OnTimer(uv_timer_t* timer) {
   auto* self = static_cast<RtcWorker*>(timer->data);
-  Timestamp now = Timestamp::Micros(static_cast<int64_t>(uv_hrtime() / 1000));
-  for (auto& [id, host] : self->transports_) host->OnTimer(now);
+  self->TimerSlice(self->Now());
+}
+
+void RtcWorker::TimerSlice(Timestamp now) {
+  if (transports_.empty()) return;
+  size_t slice = (transports_.size() + kTimerSlices - 1) / kTimerSlices;
+  // The map is ordered by id, so the walk resumes after the last id visited even when
+  // transports came or went in between. A walk that reaches the end starts over next tick.
+  auto it = timer_cursor_.empty() ? transports_.begin() : transports_.upper_bound(timer_cursor_);
+  for (size_t visited = 0; it != transports_.end() && visited < slice; ++it, ++visited) {
+    it->second->OnTimer(now);
+  }
+  if (it == transports_.end()) {
+    timer_cursor_.clear();
+  } else {
+    timer_cursor_.assign(std::prev(it)->first);  // Reuses the string's storage.
+  }
 }
 
 Timestamp RtcWorker::Now() const { return Timestamp::Micros(static_cast<int64_t>(uv_hrtime() / 1000)); }

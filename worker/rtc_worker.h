@@ -170,6 +170,8 @@ class RtcWorker final : public WorkerService,
   Router* RouterOfProducer(const std::string& producer_id) const;
   Router* RouterOfConsumer(const std::string& consumer_id) const;
   static void OnTimer(uv_timer_t* timer);
+  // Visits the next slice of the transports (their ICE, DTLS, NACK and RTCP timers).
+  void TimerSlice(Timestamp now);
   TransportHost* FindTransport(const std::string& id) const;
   void IndexTuples(TransportHost* host, std::vector<ice::Tuple> tuples);
   // The comedia transport still learning its address that a packet from an unknown
@@ -187,8 +189,15 @@ class RtcWorker final : public WorkerService,
   std::unique_ptr<DtlsContext> dtls_context_;
   std::unique_ptr<UdpSocket> socket_;
   std::unique_ptr<TcpServer> tcp_;
+  // The timer ticks every kTimerTick and visits 1/kTimerSlices of the transports each
+  // time, so each is visited every kTimerSlices ticks (20 ms: NACK retries and RTCP) while
+  // a tick holds the loop, and the packets behind it, for a slice only (a walk over 1000
+  // transports took ~0.3 ms). The cursor is the last id visited (empty: the first).
+  static constexpr uint64_t kTimerTickMs = 5;
+  static constexpr size_t kTimerSlices = 4;
   uv_timer_t timer_{};
   bool timer_open_ = false;
+  std::string timer_cursor_;
   std::map<std::string, RouterHost> routers_;
   std::map<std::string, std::unique_ptr<TransportHost>> transports_;
   absl::flat_hash_map<std::string, TransportHost*> by_ufrag_;

@@ -1,6 +1,8 @@
 #include "transport/net/udp_socket.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <vector>
 
@@ -58,6 +60,48 @@ TEST_F(UdpSocketTest, BatchedRoundTripOnLoopback) {
   EXPECT_LT((*b)->counters().receive_batches, static_cast<uint64_t>(kCount));
   Close(**a);
   Close(**b);
+}
+
+// Forwards every packet it receives to `to` through `socket`, and notes how many packets
+// the socket had sent when each one arrived.
+struct Forward : UdpSocket::Listener {
+  UdpSocket* socket = nullptr;
+  SocketAddress to;
+  std::vector<uint64_t> sent_at_arrival;
+  void OnUdpPacket(std::span<uint8_t> d, const SocketAddress&, Timestamp) override {
+    sent_at_arrival.push_back(socket->counters().packets_sent);
+    socket->Send(d, to);
+  }
+};
+
+TEST_F(UdpSocketTest, WhatABatchQueuesIsSentBeforeTheNextBatchIsHandled) {
+  Forward b_events;
+  Collect c_events;
+  auto b = UdpSocket::Bind(&loop_, *SocketAddress::FromIp("127.0.0.1", 0), b_events);
+  auto c = UdpSocket::Bind(&loop_, *SocketAddress::FromIp("127.0.0.1", 0), c_events);
+  ASSERT_TRUE(b.ok() && c.ok());
+  b_events.socket = b->get();
+  b_events.to = (*c)->local_address();
+  // Two full receive batches wait in b's buffer before its loop first polls.
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  constexpr size_t kCount = 2 * UdpSocket::kBatch;
+  for (size_t i = 0; i < kCount; ++i) {
+    uint8_t d[64] = {static_cast<uint8_t>(i)};
+    ASSERT_EQ(::sendto(fd, d, sizeof(d), 0, (*b)->local_address().sockaddr_ptr(),
+                       (*b)->local_address().sockaddr_len()),
+              static_cast<ssize_t>(sizeof(d)));
+  }
+  ::close(fd);
+  RunUntil([&] { return c_events.packets.size() == kCount; });
+  ASSERT_EQ(c_events.packets.size(), kCount);
+  ASSERT_EQ(b_events.sent_at_arrival.size(), kCount);
+  EXPECT_EQ(b_events.sent_at_arrival[0], 0u);
+  // The first batch's forwards left before the second batch was handed out.
+  EXPECT_EQ(b_events.sent_at_arrival[UdpSocket::kBatch], UdpSocket::kBatch);
+  EXPECT_EQ((*b)->counters().receive_batches, 2u);
+  Close(**b);
+  Close(**c);
 }
 
 // One datagram of `size` bytes whose bytes name its destination and index.

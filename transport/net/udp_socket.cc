@@ -126,6 +126,9 @@ void UdpSocket::ReadBatches() {
       counters_.bytes_received += msg.msg_len;
       listener_.OnUdpPacket({rx_buf_[static_cast<size_t>(i)].data(), msg.msg_len}, *from, now);
     }
+    // What this batch produced leaves now, not after up to eight batches: a packet waits
+    // for the fan-out of at most one batch (a frame's packets still share GSO messages).
+    Flush();
     if (static_cast<size_t>(n) < kBatch) return;
   }
 }
