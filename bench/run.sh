@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/performance.md with one command, from a release build:
-#   bench/run.sh [RUNS]        (default 5 runs of each; about 20 minutes on 2 cores)
+#   bench/run.sh [RUNS]        (default 5 runs of each; about 35 minutes on 2 cores)
 # Pins the server to CPU 1 and the generator to CPU 0 (2 cores needed). Every run stops
 # by itself. Results: build/bench/*.json and the summary table on stdout.
 set -euo pipefail
@@ -27,22 +27,28 @@ for i in $(seq "$RUNS"); do
   # The same GCM run with UDP GSO off: one sendmmsg entry per datagram.
   load --sinks drop --rate 12000 --step --step-factor 1.12 --duration 3 --server-arg --udp-gso --server-arg off \
     --json "$out/step-nogso-$i.json" >/dev/null
-  # Every sink read (loss counted at the sinks), at a fixed rate.
+  # Every sink read (loss counted at the sinks), at a fixed rate, and stepped: reading 500
+  # sinks costs the sending core more (loopback delivers in the sender's context).
   load --sinks read --rate 12000 --duration 3 --json "$out/read-gcm-$i.json" >/dev/null
+  load --sinks read --rate 12000 --step --step-factor 1.12 --duration 3 --json "$out/step-read-$i.json" >/dev/null
 done
-# Latency at half the clean rate (median of the step runs).
-half=$(python3 - "$out" <<'PY'
+# Latency at half the clean rate (median of the step runs) of the same sink mode.
+half() {
+  python3 - "$out" "$1" <<'PY'
 import glob, json, statistics, sys
 rates = []
-for f in glob.glob(sys.argv[1] + "/step-gcm-*.json"):
+for f in glob.glob(sys.argv[1] + "/" + sys.argv[2]):
     r = json.load(open(f))
     clean = [s for s in r["steps"] if s["loss"] <= 0.001]
     if clean: rates.append(clean[-1]["targetVideoPps"])
 print(int(statistics.median(rates) / 2) if rates else 6000)
 PY
-)
+}
+half_drop=$(half "step-gcm-*.json")
+half_read=$(half "step-read-*.json")
 for i in $(seq "$RUNS"); do
-  load --sinks read --rate "$half" --duration 5 --json "$out/latency-$i.json" >/dev/null
+  load --sinks drop --rate "$half_drop" --duration 5 --json "$out/latency-drop-$i.json" >/dev/null
+  load --sinks read --rate "$half_read" --duration 5 --json "$out/latency-read-$i.json" >/dev/null
 done
 # Two workers (rooms spread over them), same load as one: CPU per packet and per worker.
 for i in $(seq "$RUNS"); do

@@ -44,8 +44,8 @@ gcm_fwd, plain_fwd = fwd("fwd-gcm-*.txt"), fwd("fwd-plain-*.txt")
 gcm_clean, gcm_cpu = steps("step-gcm-*.json")
 none_clean, none_cpu = steps("step-none-*.json")
 nogso_clean, nogso_cpu = steps("step-nogso-*.json")
+read_clean, read_cpu = steps("step-read-*.json")
 read = runs("read-gcm-*.json")
-lat = runs("latency-*.json")
 w1, w2 = runs("workers1-*.json"), runs("workers2-*.json")
 print("| figure | median (range) |")
 print("| --- | ---: |")
@@ -63,8 +63,11 @@ print(f"| sfu GCM with --udp-gso off, highest clean rate | {spread(nogso_clean)}
 print(f"| sfu GCM with --udp-gso off, forwarded per worker CPU-second | {spread(nogso_cpu)} |")
 print(f"| sfu GCM, every sink read: forwarded per worker CPU-second | {spread([1e6 / r['cpuSecondsPerMillionForwarded'] for r in read])} |")
 print(f"| sfu GCM, every sink read: loss % | {spread([100 * r['loss'] for r in read], '{:.3f}')} |")
-if lat:
-    print(f"| latency at half the clean rate ({lat[0]['forwardedPps']:.0f}/s forwarded): p50 us | {spread([r['latencyUs']['p50'] for r in lat])} |")
+print(f"| sfu GCM, every sink read: highest clean rate | {spread(read_clean)} |")
+for mode, lat in (("probe sinks read", runs("latency-drop-*.json")), ("every sink read", runs("latency-read-*.json"))):
+    if not lat:
+        continue
+    print(f"| latency at half the clean rate, {mode} ({lat[0]['forwardedPps']:.0f}/s forwarded): p50 us | {spread([r['latencyUs']['p50'] for r in lat])} |")
     print(f"| ... p99 us | {spread([r['latencyUs']['p99'] for r in lat])} |")
     print(f"| ... p99.9 us | {spread([r['latencyUs']['p999'] for r in lat])} |")
     print(f"| ... loss % | {spread([100 * r['loss'] for r in lat], '{:.3f}')} |")

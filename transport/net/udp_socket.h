@@ -2,9 +2,10 @@
 // A UDP socket on a worker's loop, shared by all of that worker's transports. Reads in
 // batches with recvmmsg(2) into a fixed arena (no allocation per packet); writes are
 // queued into a fixed arena and flushed with sendmmsg(2) after each received batch, once
-// per loop iteration for the rest (timers), or when the queue is full. With UDP GSO (UDP_SEGMENT, Linux >= 4.18) a flush sends each run of
-// equal-sized datagrams to one destination as one message the kernel splits, so a video
-// frame to a subscriber costs one trip down the stack instead of one per packet.
+// per loop iteration for the rest (timers), or when the queue is full. With UDP GSO
+// (UDP_SEGMENT, Linux >= 4.18) a flush sends each run of equal-sized datagrams to one
+// destination as one message the kernel splits, so a video frame to a subscriber costs
+// one trip down the stack instead of one per packet.
 // The only libuv user in transport/ besides the TCP server.
 
 #include <netinet/in.h>
