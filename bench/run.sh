@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/performance.md with one command, from a release build:
-#   bench/run.sh [RUNS]        (default 5 runs of each; about 35 minutes on 2 cores)
+#   bench/run.sh [RUNS]        (default 5 runs of each; about 40 minutes on 2 cores)
 # Pins the server to CPU 1 and the generator to CPU 0 (2 cores needed). Every run stops
 # by itself. Results: build/bench/*.json and the summary table on stdout.
 set -euo pipefail
@@ -31,6 +31,10 @@ for i in $(seq "$RUNS"); do
   # sinks costs the sending core more (loopback delivers in the sender's context).
   load --sinks read --rate 12000 --duration 3 --json "$out/read-gcm-$i.json" >/dev/null
   load --sinks read --rate 12000 --step --step-factor 1.12 --duration 3 --json "$out/step-read-$i.json" >/dev/null
+  # The same with 100 producers (10 routers): at a given rate each stream, and so each
+  # keyframe burst, is half the size.
+  load --sinks read --routers 10 --rate 12000 --step --step-factor 1.12 --duration 3 \
+    --json "$out/step-read100-$i.json" >/dev/null
 done
 # Latency at half the clean rate (median of the step runs) of the same sink mode.
 half() {
@@ -46,9 +50,11 @@ PY
 }
 half_drop=$(half "step-gcm-*.json")
 half_read=$(half "step-read-*.json")
+half_read100=$(half "step-read100-*.json")
 for i in $(seq "$RUNS"); do
   load --sinks drop --rate "$half_drop" --duration 5 --json "$out/latency-drop-$i.json" >/dev/null
   load --sinks read --rate "$half_read" --duration 5 --json "$out/latency-read-$i.json" >/dev/null
+  load --sinks read --routers 10 --rate "$half_read100" --duration 5 --json "$out/latency-read100-$i.json" >/dev/null
 done
 # Two workers (rooms spread over them), same load as one: CPU per packet and per worker.
 for i in $(seq "$RUNS"); do

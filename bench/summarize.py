@@ -45,6 +45,7 @@ gcm_clean, gcm_cpu = steps("step-gcm-*.json")
 none_clean, none_cpu = steps("step-none-*.json")
 nogso_clean, nogso_cpu = steps("step-nogso-*.json")
 read_clean, read_cpu = steps("step-read-*.json")
+read100_clean, _ = steps("step-read100-*.json")
 read = runs("read-gcm-*.json")
 w1, w2 = runs("workers1-*.json"), runs("workers2-*.json")
 print("| figure | median (range) |")
@@ -64,10 +65,24 @@ print(f"| sfu GCM with --udp-gso off, forwarded per worker CPU-second | {spread(
 print(f"| sfu GCM, every sink read: forwarded per worker CPU-second | {spread([1e6 / r['cpuSecondsPerMillionForwarded'] for r in read])} |")
 print(f"| sfu GCM, every sink read: loss % | {spread([100 * r['loss'] for r in read], '{:.3f}')} |")
 print(f"| sfu GCM, every sink read: highest clean rate | {spread(read_clean)} |")
-for mode, lat in (("probe sinks read", runs("latency-drop-*.json")), ("every sink read", runs("latency-read-*.json"))):
+print(f"| sfu GCM, every sink read, 100 producers: highest clean rate | {spread(read100_clean)} |")
+
+
+def stream_size(pattern):
+    """The producers and each one's video bitrate in a latency run (1200-byte packets)."""
+    r = json.load(open(sorted(glob.glob(f"{out}/{pattern}"))[0]))
+    producers = r["options"]["routers"] * r["options"]["producers"]
+    mbps = r["steps"][-1]["targetVideoPps"] / producers * 1200 * 8 / 1e6
+    return f"{producers} producers of {mbps:.1f} Mbit/s video"
+
+
+for mode, pattern in (("probe sinks read", "latency-drop-*.json"), ("every sink read", "latency-read-*.json"),
+                      ("every sink read", "latency-read100-*.json")):
+    lat = runs(pattern)
     if not lat:
         continue
-    print(f"| latency at half the clean rate, {mode} ({lat[0]['forwardedPps']:.0f}/s forwarded): p50 us | {spread([r['latencyUs']['p50'] for r in lat])} |")
+    print(f"| latency at half the clean rate, {mode}, {stream_size(pattern)} ({lat[0]['forwardedPps']:.0f}/s forwarded): "
+          f"p50 us | {spread([r['latencyUs']['p50'] for r in lat])} |")
     print(f"| ... p99 us | {spread([r['latencyUs']['p99'] for r in lat])} |")
     print(f"| ... p99.9 us | {spread([r['latencyUs']['p999'] for r in lat])} |")
     print(f"| ... loss % | {spread([100 * r['loss'] for r in lat], '{:.3f}')} |")
